@@ -1,0 +1,1 @@
+//! PLACEHOLDER: Display for the AST, printing canonical EQL.
