@@ -1,0 +1,199 @@
+//! Field types from an Elasticsearch mapping.
+//!
+//! Without a schema every field is accepted and typed by its JSON values.
+//! With one, an unknown field is an error unless written `?field`, as in
+//! Elasticsearch.
+
+use crate::functions::ValueKind;
+use hashbrown::HashMap;
+
+/// The Elasticsearch field types that change how EQL treats a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// `keyword`, `constant_keyword`, `wildcard`, or `text` with a keyword
+    /// sub-field.
+    Keyword,
+    /// `text` without a keyword sub-field: not usable in EQL.
+    Text,
+    /// Integer types (`long`, `integer`, `short`, `byte`, `unsigned_long`).
+    Long,
+    /// Floating-point types (`double`, `float`, `half_float`, `scaled_float`).
+    Double,
+    /// `boolean`
+    Boolean,
+    /// `date` and `date_nanos`
+    Date,
+    /// `ip`
+    Ip,
+    /// `version`
+    Version,
+    /// Any other type (objects, geo points, ...).
+    Other,
+}
+
+impl FieldType {
+    /// Parses a mapping `type` string.
+    pub fn from_mapping(name: &str) -> FieldType {
+        match name {
+            "keyword" | "constant_keyword" | "wildcard" | "[runtime_random_keyword_type]" => {
+                FieldType::Keyword
+            }
+            "text" | "match_only_text" => FieldType::Text,
+            "long" | "integer" | "short" | "byte" | "unsigned_long" => FieldType::Long,
+            "double" | "float" | "half_float" | "scaled_float" => FieldType::Double,
+            "boolean" => FieldType::Boolean,
+            "date" | "date_nanos" => FieldType::Date,
+            "ip" => FieldType::Ip,
+            "version" => FieldType::Version,
+            _ => FieldType::Other,
+        }
+    }
+
+    /// Returns the kind the type checker uses for the type.
+    pub fn value_kind(self) -> ValueKind {
+        match self {
+            FieldType::Keyword | FieldType::Text | FieldType::Ip | FieldType::Version => {
+                ValueKind::String
+            }
+            FieldType::Long | FieldType::Double => ValueKind::Number,
+            FieldType::Boolean => ValueKind::Boolean,
+            FieldType::Date | FieldType::Other => ValueKind::Unknown,
+        }
+    }
+}
+
+/// Field names with their types.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    types: HashMap<String, FieldType>,
+    aliases: HashMap<String, String>,
+}
+
+impl Schema {
+    /// Creates an empty schema.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a field.
+    pub fn insert(&mut self, dotted: &str, field_type: FieldType) {
+        self.types.insert(dotted.to_string(), field_type);
+    }
+
+    /// Adds a field alias.
+    pub fn insert_alias(&mut self, alias: &str, target: &str) {
+        self.aliases.insert(alias.to_string(), target.to_string());
+    }
+
+    /// Returns the aliases, as (alias, target) pairs.
+    pub fn aliases(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.aliases.iter().map(|(a, t)| (a.as_str(), t.as_str()))
+    }
+
+    /// Returns the type of a field, following aliases.
+    pub fn field_type(&self, dotted: &str) -> Option<FieldType> {
+        let dotted = self.aliases.get(dotted).map_or(dotted, String::as_str);
+        self.types.get(dotted).copied()
+    }
+
+    /// Returns the closest known field name, for "did you mean" hints.
+    pub fn suggest(&self, dotted: &str) -> Option<&str> {
+        self.types
+            .keys()
+            .chain(self.aliases.keys())
+            .map(|k| (strsim::levenshtein(dotted, k), k.as_str()))
+            .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+            .min_by_key(|(d, k)| (*d, *k))
+            .map(|(_, k)| k)
+    }
+
+    /// Reads an Elasticsearch mapping: `{"properties": {...}}`, optionally
+    /// wrapped in `{"mappings": ...}`, with a `runtime` section.
+    ///
+    /// # Errors
+    ///
+    /// Returns a message when the document has no `properties` object.
+    pub fn from_mapping(mapping: &serde_json::Value) -> Result<Schema, String> {
+        let root = mapping.get("mappings").unwrap_or(mapping);
+        let properties = root
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .ok_or("the mapping has no \"properties\" object")?;
+        let mut schema = Schema::new();
+        schema.add_properties("", properties);
+        if let Some(runtime) = root.get("runtime").and_then(|r| r.as_object()) {
+            for (name, field) in runtime {
+                let t = field
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("keyword");
+                schema.insert(name, FieldType::from_mapping(t));
+            }
+        }
+        Ok(schema)
+    }
+
+    fn add_properties(
+        &mut self,
+        prefix: &str,
+        properties: &serde_json::Map<String, serde_json::Value>,
+    ) {
+        for (name, field) in properties {
+            let dotted = format!("{prefix}{name}");
+            let type_name = field.get("type").and_then(|t| t.as_str());
+            if type_name == Some("alias") {
+                if let Some(path) = field.get("path").and_then(|p| p.as_str()) {
+                    self.insert_alias(&dotted, path);
+                }
+                continue;
+            }
+            if let Some(children) = field.get("properties").and_then(|p| p.as_object()) {
+                self.add_properties(&format!("{dotted}."), children);
+                if type_name.is_none() {
+                    continue;
+                }
+            }
+            let mut field_type = FieldType::from_mapping(type_name.unwrap_or("object"));
+            let has_keyword = field
+                .get("fields")
+                .and_then(|f| f.as_object())
+                .is_some_and(|f| {
+                    f.values()
+                        .any(|sub| sub.get("type").and_then(|t| t.as_str()) == Some("keyword"))
+                });
+            if field_type == FieldType::Text && has_keyword {
+                field_type = FieldType::Keyword;
+            }
+            self.insert(&dotted, field_type);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_reads_nested_aliases_and_subfields() {
+        let mapping = serde_json::json!({
+            "properties": {
+                "event_type": {"type": "keyword"},
+                "event": {"properties": {"category": {"type": "alias", "path": "event_type"}}},
+                "file_name": {"type": "text", "fields": {"keyword": {"type": "keyword"}}},
+                "process": {"properties": {"pid": {"type": "long"}}},
+                "source_address": {"type": "ip"}
+            }
+        });
+        let schema = Schema::from_mapping(&mapping).unwrap();
+        assert_eq!(
+            schema.field_type("event.category"),
+            Some(FieldType::Keyword)
+        );
+        assert_eq!(schema.field_type("file_name"), Some(FieldType::Keyword));
+        assert_eq!(schema.field_type("process.pid"), Some(FieldType::Long));
+        assert_eq!(schema.field_type("source_address"), Some(FieldType::Ip));
+        assert_eq!(schema.field_type("missing"), None);
+        assert_eq!(schema.suggest("proces.pid"), Some("process.pid"));
+    }
+}

@@ -1,0 +1,385 @@
+//! Events: the field values a rule set reads, filled from JSON.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use eql_compiler::{FieldTable, OwnedValue, Slot, Value};
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// The values of one field: none, one, or several for an array.
+pub type FieldValues = SmallVec<[OwnedValue; 1]>;
+
+/// One event: the values of every slot the rule set reads, its time and
+/// its original JSON text.
+#[derive(Debug, Clone)]
+pub struct Event {
+    slots: Vec<FieldValues>,
+    /// The event time in nanoseconds since the Unix epoch; `None` when the
+    /// event has no timestamp field.
+    pub timestamp: Option<i64>,
+    /// The tiebreaker value, null when absent or not configured.
+    pub tiebreaker: OwnedValue,
+    /// The position of the event in its input, counting from 0.
+    pub seq: u64,
+    /// The event exactly as read.
+    pub source: Arc<str>,
+}
+
+impl Event {
+    /// Returns the values of a slot; empty when the field is missing, null,
+    /// or an empty array.
+    pub fn values(&self, slot: Slot) -> &[OwnedValue] {
+        self.slots.get(slot as usize).map_or(&[], |v| v.as_slice())
+    }
+}
+
+/// Why an event could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The text is not valid JSON.
+    InvalidJson {
+        /// The 1-based column of the error in the line.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The JSON is valid but not an object.
+    NotAnObject,
+    /// The timestamp field holds a value that is not a date.
+    InvalidTimestamp {
+        /// The field name.
+        field: String,
+        /// The value found.
+        value: String,
+    },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::InvalidJson { column, message } => {
+                write!(f, "column {column}: invalid JSON: {message}")
+            }
+            ReadError::NotAnObject => f.write_str("the event is not a JSON object"),
+            ReadError::InvalidTimestamp { field, value } => write!(
+                f,
+                "invalid timestamp [{value}] in [{field}]; expected ISO 8601 or epoch milliseconds"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// A field path prepared for lookups in JSON objects that may spell it
+/// nested (`{"process": {"pid": 1}}`), dotted (`{"process.pid": 1}`) or
+/// mixed.
+#[derive(Debug, Clone)]
+struct PathLookup {
+    segments: Vec<String>,
+    /// `joined[i][j]` is `segments[i..=i+j]` joined with dots.
+    joined: Vec<Vec<String>>,
+}
+
+impl PathLookup {
+    fn new(segments: &[String]) -> Self {
+        let joined = (0..segments.len())
+            .map(|i| {
+                (i..segments.len())
+                    .map(|j| segments[i..=j].join("."))
+                    .collect()
+            })
+            .collect();
+        PathLookup {
+            segments: segments.to_vec(),
+            joined,
+        }
+    }
+
+    fn collect(&self, value: &serde_json::Value, start: usize, out: &mut FieldValues) {
+        if start == self.segments.len() {
+            push_scalars(value, out);
+            return;
+        }
+        match value {
+            serde_json::Value::Object(map) => {
+                for (offset, key) in self.joined[start].iter().enumerate() {
+                    if let Some(child) = map.get(key) {
+                        self.collect(child, start + offset + 1, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    self.collect(item, start, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Adds the non-null scalars of a value, flattening arrays; objects have
+/// no scalar value and are skipped, as Elasticsearch cannot match them.
+fn push_scalars(value: &serde_json::Value, out: &mut FieldValues) {
+    match value {
+        serde_json::Value::Array(items) => items.iter().for_each(|v| push_scalars(v, out)),
+        serde_json::Value::Object(_) | serde_json::Value::Null => {}
+        scalar => {
+            if let Some(v) = Value::from_json(scalar) {
+                out.push(v);
+            }
+        }
+    }
+}
+
+/// Reads events for one rule set: fills exactly the slots its rules use.
+#[derive(Debug, Clone)]
+pub struct EventReader {
+    lookups: Vec<PathLookup>,
+    timestamp: PathLookup,
+    timestamp_field: String,
+    tiebreaker: Option<Slot>,
+    next_seq: u64,
+}
+
+impl EventReader {
+    pub(crate) fn new(
+        fields: &FieldTable,
+        timestamp_field: &str,
+        tiebreaker: Option<Slot>,
+    ) -> Self {
+        let segments: Vec<String> = timestamp_field.split('.').map(str::to_string).collect();
+        EventReader {
+            lookups: fields
+                .paths()
+                .iter()
+                .map(|p| PathLookup::new(&p.segments))
+                .collect(),
+            timestamp: PathLookup::new(&segments),
+            timestamp_field: timestamp_field.to_string(),
+            tiebreaker,
+            next_seq: 0,
+        }
+    }
+
+    /// Parses one line of NDJSON into an event.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ReadError`] for invalid JSON, a non-object, or a
+    /// timestamp that is not a date.
+    pub fn read_line(&mut self, line: &str) -> Result<Event, ReadError> {
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| ReadError::InvalidJson {
+                column: e.column(),
+                message: strip_position(&e.to_string()),
+            })?;
+        self.read_value(&value, Arc::from(line))
+    }
+
+    /// Builds an event from parsed JSON; `source` is the text kept for
+    /// output.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ReadError`] for a non-object or an invalid timestamp.
+    pub fn read_value(
+        &mut self,
+        value: &serde_json::Value,
+        source: Arc<str>,
+    ) -> Result<Event, ReadError> {
+        if !value.is_object() {
+            return Err(ReadError::NotAnObject);
+        }
+        let slots: Vec<FieldValues> = self
+            .lookups
+            .iter()
+            .map(|lookup| {
+                let mut out = FieldValues::new();
+                lookup.collect(value, 0, &mut out);
+                out
+            })
+            .collect();
+        let mut stamp = FieldValues::new();
+        self.timestamp.collect(value, 0, &mut stamp);
+        let timestamp = match stamp.first() {
+            None => None,
+            Some(v) => Some(
+                parse_timestamp(v).ok_or_else(|| ReadError::InvalidTimestamp {
+                    field: self.timestamp_field.clone(),
+                    value: v.to_string(),
+                })?,
+            ),
+        };
+        let tiebreaker = self
+            .tiebreaker
+            .and_then(|slot| slots[slot as usize].first().cloned())
+            .unwrap_or(Value::Null);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Ok(Event {
+            slots,
+            timestamp,
+            tiebreaker,
+            seq,
+            source,
+        })
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Parses a timestamp value into nanoseconds since the Unix epoch.
+///
+/// Accepts epoch milliseconds as a number or a numeric string (a fraction
+/// adds sub-millisecond precision: `"1.000001"` is 1 ms and 1 ns), and ISO
+/// 8601 dates with or without time, fraction and zone (no zone means UTC).
+pub fn parse_timestamp(value: &Value<'_>) -> Option<i64> {
+    match value {
+        Value::Int(ms) => ms.checked_mul(1_000_000),
+        Value::Float(ms) => Some((ms * 1_000_000.0).round() as i64),
+        Value::Str(text) => parse_timestamp_str(text),
+        _ => None,
+    }
+}
+
+fn parse_timestamp_str(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Some(nanos) = parse_epoch_millis(text) {
+        return Some(nanos);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+        return dt.timestamp_nanos_opt();
+    }
+    let formats = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ];
+    for format in formats {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), format) {
+            return dt.and_utc().timestamp_nanos_opt();
+        }
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z"] {
+        if let Ok(dt) = DateTime::parse_from_str(text, format) {
+            return dt.timestamp_nanos_opt();
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|dt| dt.and_utc().timestamp_nanos_opt())
+}
+
+fn parse_epoch_millis(text: &str) -> Option<i64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = whole.strip_prefix('-').unwrap_or(whole);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 6 {
+        return None;
+    }
+    let millis: i64 = whole.parse().ok()?;
+    let sub: i64 = format!("{fraction:0<6}").parse().ok()?;
+    let sign = if whole.starts_with('-') { -1 } else { 1 };
+    millis.checked_mul(1_000_000)?.checked_add(sign * sub)
+}
+
+/// Formats nanoseconds since the epoch as ISO 8601 with milliseconds and
+/// `Z`, as Elasticsearch renders dates.
+pub fn format_timestamp(nanos: i64) -> String {
+    DateTime::from_timestamp_nanos(nanos)
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// Returns the string form of a value for display: strings as they are,
+/// other values in their plain form.
+pub fn display_value<'a>(value: &'a Value<'_>) -> Cow<'a, str> {
+    match value {
+        Value::Str(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(paths: &[&str]) -> (EventReader, FieldTable) {
+        let mut fields = FieldTable::new();
+        for p in paths {
+            fields.intern(p);
+        }
+        (EventReader::new(&fields, "@timestamp", None), fields)
+    }
+
+    #[test]
+    fn nested_and_dotted_keys_resolve_alike() {
+        let (mut r, f) = reader(&["process.pid", "process.name"]);
+        let a = r
+            .read_line(r#"{"process": {"pid": 5, "name": "a"}}"#)
+            .unwrap();
+        let b = r
+            .read_line(r#"{"process.pid": 5, "process": {"name": "a"}}"#)
+            .unwrap();
+        for e in [&a, &b] {
+            assert_eq!(e.values(f.get("process.pid").unwrap()), [Value::Int(5)]);
+            assert_eq!(
+                e.values(f.get("process.name").unwrap()),
+                [Value::Str("a".into())]
+            );
+        }
+        assert_eq!(b.seq, 1);
+    }
+
+    #[test]
+    fn arrays_flatten_and_drop_nulls() {
+        let (mut r, f) = reader(&["tags", "obj.x"]);
+        let e = r
+            .read_line(r#"{"tags": ["a", null, ["b"]], "obj": [{"x": 1}, {"x": 2}]}"#)
+            .unwrap();
+        assert_eq!(e.values(f.get("tags").unwrap()).len(), 2);
+        assert_eq!(
+            e.values(f.get("obj.x").unwrap()),
+            [Value::Int(1), Value::Int(2)]
+        );
+    }
+
+    #[test]
+    fn timestamps_parse_iso_and_epoch() {
+        let ms = |s: &str| parse_timestamp(&Value::Str(s.to_string().into()));
+        assert_eq!(ms("1970-01-01T00:00:01.5Z"), Some(1_500_000_000));
+        assert_eq!(ms("1970-01-01T00:00:01"), Some(1_000_000_000));
+        assert_eq!(ms("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(ms("1234"), Some(1_234_000_000));
+        assert_eq!(ms("131485996510.000123"), Some(131_485_996_510_000_123));
+        assert_eq!(ms("1970-01-02"), Some(86_400_000_000_000));
+        assert_eq!(ms("yesterday"), None);
+        assert_eq!(parse_timestamp(&Value::Int(2)), Some(2_000_000));
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn invalid_lines_report_reason() {
+        let (mut r, _) = reader(&["a"]);
+        assert!(matches!(
+            r.read_line("{bad"),
+            Err(ReadError::InvalidJson { .. })
+        ));
+        assert_eq!(r.read_line("[1]").unwrap_err(), ReadError::NotAnObject);
+        assert!(matches!(
+            r.read_line(r#"{"@timestamp": "soon"}"#),
+            Err(ReadError::InvalidTimestamp { .. })
+        ));
+    }
+}

@@ -1,0 +1,135 @@
+//! The options of a rule set, with Elasticsearch's names and meanings.
+
+/// Which end of the results a size limit keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResultPosition {
+    /// Keep the first results.
+    Head,
+    /// Keep the last results (Elasticsearch's default).
+    #[default]
+    Tail,
+}
+
+/// Everything configurable about compiling and running rules.
+///
+/// Build it with [`Options::new`] and the chained setters; every setter
+/// documents its default.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub(crate) timestamp_field: String,
+    pub(crate) tiebreaker_field: Option<String>,
+    pub(crate) event_category_field: String,
+    pub(crate) size: Option<u64>,
+    pub(crate) result_position: ResultPosition,
+    pub(crate) max_samples_per_key: usize,
+    pub(crate) nest_limit: usize,
+    pub(crate) max_pending_per_stage: usize,
+    pub(crate) max_key_combinations: usize,
+    pub(crate) schema: Option<eql_compiler::Schema>,
+    pub(crate) aliases: Vec<(String, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timestamp_field: "@timestamp".to_string(),
+            tiebreaker_field: None,
+            event_category_field: "event.category".to_string(),
+            size: None,
+            result_position: ResultPosition::Tail,
+            max_samples_per_key: 1,
+            nest_limit: eql_parser::DEFAULT_NEST_LIMIT,
+            max_pending_per_stage: 1_000_000,
+            max_key_combinations: 64,
+            schema: None,
+            aliases: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    /// Creates the default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the field that holds the event time (default `@timestamp`): an
+    /// ISO 8601 string, epoch milliseconds as a number, or epoch
+    /// milliseconds as a string with an optional fraction.
+    pub fn timestamp_field(mut self, field: &str) -> Self {
+        self.timestamp_field = field.to_string();
+        self
+    }
+
+    /// Sets the field that orders events with equal timestamps (default
+    /// none: input order breaks ties).
+    pub fn tiebreaker_field(mut self, field: Option<&str>) -> Self {
+        self.tiebreaker_field = field.map(str::to_string);
+        self
+    }
+
+    /// Sets the field that holds the event category (default
+    /// `event.category`).
+    pub fn event_category_field(mut self, field: &str) -> Self {
+        self.event_category_field = field.to_string();
+        self
+    }
+
+    /// Sets the maximum number of results per rule: events, sequences or
+    /// samples (default unlimited; Elasticsearch's API defaults to 10).
+    pub fn size(mut self, size: Option<u64>) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// Sets which results the size limit keeps (default
+    /// [`ResultPosition::Tail`], as in Elasticsearch).
+    pub fn result_position(mut self, position: ResultPosition) -> Self {
+        self.result_position = position;
+        self
+    }
+
+    /// Sets how many samples each join key may produce (default 1).
+    pub fn max_samples_per_key(mut self, max: usize) -> Self {
+        self.max_samples_per_key = max.max(1);
+        self
+    }
+
+    /// Sets the maximum nesting depth of a query (default
+    /// [`eql_parser::DEFAULT_NEST_LIMIT`]).
+    pub fn nest_limit(mut self, limit: usize) -> Self {
+        self.nest_limit = limit;
+        self
+    }
+
+    /// Sets how many pending partial sequences one stage of one rule may
+    /// hold (default 1,000,000). When full, the stage drops its oldest
+    /// partial sequences; the session counts them in its statistics.
+    pub fn max_pending_per_stage(mut self, max: usize) -> Self {
+        self.max_pending_per_stage = max.max(1);
+        self
+    }
+
+    /// Sets how many join-key tuples one event may produce for one stage
+    /// when its key fields hold arrays (default 64). Tuples past the limit
+    /// are dropped.
+    pub fn max_key_combinations(mut self, max: usize) -> Self {
+        self.max_key_combinations = max.max(1);
+        self
+    }
+
+    /// Sets an Elasticsearch mapping as the schema: field types come from
+    /// it, and a field it does not know is a compile error unless written
+    /// `?field` (default none: fields are typed by their JSON values).
+    pub fn schema(mut self, schema: Option<eql_compiler::Schema>) -> Self {
+        self.schema = schema;
+        self
+    }
+
+    /// Makes queries that name `alias` read the field `target`, like an
+    /// Elasticsearch field alias (default none).
+    pub fn alias(mut self, alias: &str, target: &str) -> Self {
+        self.aliases.push((alias.to_string(), target.to_string()));
+        self
+    }
+}

@@ -1,0 +1,224 @@
+//! Rule sets: many rules compiled at once into one immutable, shareable
+//! object.
+
+use crate::event::EventReader;
+use crate::options::Options;
+use crate::session::Session;
+use eql_compiler::{CompileError, CompiledQuery, Compiler, FieldTable, Slot};
+use eql_parser::ParseError;
+use std::fmt;
+use std::sync::Arc;
+
+/// A rule to compile: an id, a display name and the query text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSource {
+    /// A stable identifier, such as the detection rule's `rule_id`.
+    pub id: String,
+    /// A human-readable name.
+    pub name: String,
+    /// The EQL query.
+    pub query: String,
+}
+
+impl RuleSource {
+    /// Creates a rule source.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, query: impl Into<String>) -> Self {
+        RuleSource {
+            id: id.into(),
+            name: name.into(),
+            query: query.into(),
+        }
+    }
+}
+
+/// Why a rule failed to compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleErrorKind {
+    /// A syntax error.
+    Parse(ParseError),
+    /// A semantic error found by the compiler.
+    Compile(CompileError),
+}
+
+/// A rule that failed to compile, with the rule it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's name.
+    pub rule_name: String,
+    /// The query text, for rendering.
+    pub query: String,
+    /// What went wrong.
+    pub kind: RuleErrorKind,
+}
+
+impl RuleError {
+    /// Returns the byte span of the error in the query.
+    pub fn span(&self) -> eql_parser::Span {
+        match &self.kind {
+            RuleErrorKind::Parse(e) => e.span,
+            RuleErrorKind::Compile(e) => e.span,
+        }
+    }
+
+    /// Returns the message without position.
+    pub fn message(&self) -> String {
+        match &self.kind {
+            RuleErrorKind::Parse(e) => e.to_string(),
+            RuleErrorKind::Compile(e) => e.to_string(),
+        }
+    }
+
+    /// Renders `line:column: message`, the query line and a caret.
+    pub fn render(&self) -> String {
+        eql_parser::render_diagnostic(&self.query, self.span(), &self.message())
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, column) = eql_parser::line_column(&self.query, self.span().start);
+        write!(
+            f,
+            "rule [{}] ({}): {line}:{column}: {}",
+            self.rule_name,
+            self.rule_id,
+            self.message()
+        )
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The rule's id.
+    pub id: String,
+    /// The rule's name.
+    pub name: String,
+    /// The query text.
+    pub query: String,
+    /// The compiled form.
+    pub compiled: CompiledQuery,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub rules: Vec<Rule>,
+    pub fields: FieldTable,
+    pub options: Options,
+    pub category_slot: Slot,
+    pub tiebreaker_slot: Option<Slot>,
+}
+
+/// An immutable set of compiled rules; cheap to clone and `Send + Sync`,
+/// so many threads can open sessions on one set.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl RuleSet {
+    /// Compiles every rule; returns all the rules that failed, each
+    /// naming its rule.
+    ///
+    /// # Errors
+    ///
+    /// Returns the list of [`RuleError`]s when any rule fails.
+    pub fn new(rules: &[RuleSource], options: Options) -> Result<RuleSet, Vec<RuleError>> {
+        let mut fields = FieldTable::new();
+        for (alias, target) in &options.aliases {
+            fields.add_alias(alias, target);
+        }
+        if let Some(schema) = &options.schema {
+            for (alias, target) in schema.aliases() {
+                fields.add_alias(alias, target);
+            }
+        }
+        let category_slot = fields.intern(&options.event_category_field);
+        let tiebreaker_slot = options
+            .tiebreaker_field
+            .as_deref()
+            .map(|f| fields.intern(f));
+        let parser = eql_parser::Parser::new().nest_limit(options.nest_limit);
+        let mut compiled = Vec::with_capacity(rules.len());
+        let mut errors = Vec::new();
+        for rule in rules {
+            let result = parser
+                .parse(&rule.query)
+                .map_err(RuleErrorKind::Parse)
+                .and_then(|statement| {
+                    Compiler::new(&mut fields, options.schema.as_ref())
+                        .compile(&statement, &rule.query)
+                        .map_err(RuleErrorKind::Compile)
+                });
+            match result {
+                Ok(query) => compiled.push(Rule {
+                    id: rule.id.clone(),
+                    name: rule.name.clone(),
+                    query: rule.query.clone(),
+                    compiled: query,
+                }),
+                Err(kind) => errors.push(RuleError {
+                    rule_id: rule.id.clone(),
+                    rule_name: rule.name.clone(),
+                    query: rule.query.clone(),
+                    kind,
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(RuleSet {
+            inner: Arc::new(Inner {
+                rules: compiled,
+                fields,
+                options,
+                category_slot,
+                tiebreaker_slot,
+            }),
+        })
+    }
+
+    /// Compiles one query with the id and name `query`.
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`RuleError`] when the query fails to compile.
+    pub fn single(query: &str, options: Options) -> Result<RuleSet, Box<RuleError>> {
+        RuleSet::new(&[RuleSource::new("query", "query", query)], options)
+            .map_err(|mut errors| Box::new(errors.remove(0)))
+    }
+
+    /// Returns the compiled rules, in the order given.
+    pub fn rules(&self) -> &[Rule] {
+        &self.inner.rules
+    }
+
+    /// Returns the field table shared by the rules.
+    pub fn fields(&self) -> &FieldTable {
+        &self.inner.fields
+    }
+
+    /// Returns the options the set was built with.
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    /// Creates a reader that turns JSON into events for this set.
+    pub fn reader(&self) -> EventReader {
+        EventReader::new(
+            &self.inner.fields,
+            &self.inner.options.timestamp_field,
+            self.inner.tiebreaker_slot,
+        )
+    }
+
+    /// Opens a session: the state of one event stream.
+    pub fn session(&self) -> Session {
+        Session::new(self.clone())
+    }
+}

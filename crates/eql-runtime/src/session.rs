@@ -1,0 +1,265 @@
+//! Sessions: the per-stream state of a rule set, and the matches they emit.
+
+use crate::event::Event;
+use crate::limit::Limiter;
+use crate::ruleset::RuleSet;
+use crate::sample::SampleState;
+use crate::sequence::SequenceState;
+use crate::vm::evaluate;
+use eql_compiler::{Filter, OwnedValue, QueryPlan, Truth};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// One element of a match: an event, or the placeholder of a missing-event
+/// stage.
+#[derive(Debug, Clone)]
+pub enum MatchEvent {
+    /// An event of the input.
+    Event(Arc<Event>),
+    /// A `![ ... ]` stage: no event matched it, as required.
+    Missing,
+}
+
+impl MatchEvent {
+    /// Returns the event, or `None` for a missing-event placeholder.
+    pub fn event(&self) -> Option<&Event> {
+        match self {
+            MatchEvent::Event(e) => Some(e),
+            MatchEvent::Missing => None,
+        }
+    }
+}
+
+/// A result of one rule: one event for an event query, the events of a
+/// sequence or sample in stage order otherwise.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// The index of the rule in [`RuleSet::rules`].
+    pub rule: usize,
+    /// The join key values (empty for event queries).
+    pub join_keys: Vec<OwnedValue>,
+    /// The events.
+    pub events: Vec<MatchEvent>,
+}
+
+/// Counters of one session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Events pushed.
+    pub events: u64,
+    /// Events that arrived with an older timestamp than the one before;
+    /// sequences may miss them (use the batch API to sort first).
+    pub out_of_order: u64,
+    /// Partial sequences dropped because a stage reached its limit.
+    pub evicted_partials: u64,
+}
+
+pub(crate) enum RuleState {
+    Event { filter: usize },
+    Sequence(Box<SequenceState>),
+    Sample(SampleState),
+}
+
+/// The state of one event stream: pending sequences, sample candidates
+/// and result limits of every rule.
+///
+/// Push events in time order with [`Session::push`]; call
+/// [`Session::flush`] at the end of the stream to receive the results that
+/// wait for it (tail limits, samples, sequences ending in a missing-event
+/// stage).
+pub struct Session {
+    rules: RuleSet,
+    states: Vec<RuleState>,
+    limiters: Vec<Limiter>,
+    filter_hits: Vec<Vec<bool>>,
+    last_timestamp: Option<i64>,
+    stats: SessionStats,
+}
+
+impl Session {
+    pub(crate) fn new(rules: RuleSet) -> Session {
+        let options = &rules.inner.options;
+        let mut states = Vec::new();
+        let mut limiters = Vec::new();
+        let mut filter_hits = Vec::new();
+        for rule in &rules.inner.rules {
+            let compiled = &rule.compiled;
+            states.push(match &compiled.plan {
+                QueryPlan::Event { filter } => RuleState::Event { filter: *filter },
+                QueryPlan::Sequence(plan) => {
+                    RuleState::Sequence(Box::new(SequenceState::new(plan, options)))
+                }
+                QueryPlan::Sample(plan) => RuleState::Sample(SampleState::new(plan)),
+            });
+            limiters.push(Limiter::new(
+                &compiled.limits,
+                options.size,
+                options.result_position,
+            ));
+            filter_hits.push(vec![false; compiled.filters.len()]);
+        }
+        Session {
+            rules,
+            states,
+            limiters,
+            filter_hits,
+            last_timestamp: None,
+            stats: SessionStats::default(),
+        }
+    }
+
+    /// Returns the session's counters.
+    pub fn stats(&self) -> SessionStats {
+        let mut stats = self.stats.clone();
+        stats.evicted_partials = self
+            .states
+            .iter()
+            .map(|s| match s {
+                RuleState::Sequence(seq) => seq.evicted,
+                _ => 0,
+            })
+            .sum();
+        stats
+    }
+
+    /// Processes one event and appends the results it completes to `out`.
+    pub fn push(&mut self, event: Event, out: &mut Vec<Match>) {
+        self.stats.events += 1;
+        if let (Some(last), Some(ts)) = (self.last_timestamp, event.timestamp) {
+            if ts < last {
+                self.stats.out_of_order += 1;
+            }
+        }
+        if event.timestamp.is_some() {
+            self.last_timestamp = event.timestamp.max(self.last_timestamp);
+        }
+        let event = Arc::new(event);
+        let inner = &self.rules.inner;
+        let category = event.values(inner.category_slot);
+        for (index, rule) in inner.rules.iter().enumerate() {
+            if self.limiters[index].is_done() {
+                continue;
+            }
+            let hits = &mut self.filter_hits[index];
+            let mut any_hit = false;
+            for (hit, filter) in hits.iter_mut().zip(&rule.compiled.filters) {
+                *hit = filter_matches(filter, category, &event);
+                any_hit |= *hit;
+            }
+            let limiter = &mut self.limiters[index];
+            match &mut self.states[index] {
+                RuleState::Event { filter } => {
+                    if hits[*filter] {
+                        limiter.offer(
+                            Match {
+                                rule: index,
+                                join_keys: Vec::new(),
+                                events: vec![MatchEvent::Event(event.clone())],
+                            },
+                            out,
+                        );
+                    }
+                }
+                RuleState::Sequence(state) => {
+                    let mut completed = Vec::new();
+                    state.push(&event, hits, any_hit, &mut completed);
+                    for (join_keys, events) in completed {
+                        limiter.offer(
+                            Match {
+                                rule: index,
+                                join_keys,
+                                events,
+                            },
+                            out,
+                        );
+                    }
+                }
+                RuleState::Sample(state) => {
+                    if any_hit {
+                        state.push(&event, hits, inner.options.max_key_combinations);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the stream: appends every result still held back and resets
+    /// the session for a new stream.
+    pub fn flush(&mut self, out: &mut Vec<Match>) {
+        let max_samples = self.rules.inner.options.max_samples_per_key;
+        for (index, state) in self.states.iter_mut().enumerate() {
+            let limiter = &mut self.limiters[index];
+            match state {
+                RuleState::Event { .. } => {}
+                RuleState::Sequence(state) => {
+                    let mut completed = Vec::new();
+                    state.flush(&mut completed);
+                    for (join_keys, events) in completed {
+                        limiter.offer(
+                            Match {
+                                rule: index,
+                                join_keys,
+                                events,
+                            },
+                            out,
+                        );
+                    }
+                }
+                RuleState::Sample(state) => {
+                    for (join_keys, events) in state.finish(max_samples, limiter.cap()) {
+                        limiter.offer(
+                            Match {
+                                rule: index,
+                                join_keys,
+                                events,
+                            },
+                            out,
+                        );
+                    }
+                }
+            }
+            limiter.flush(out);
+        }
+        let rules = self.rules.clone();
+        *self = Session::new(rules);
+    }
+}
+
+fn filter_matches(filter: &Filter, category: &[OwnedValue], event: &Event) -> bool {
+    if let Some(name) = &filter.category {
+        if !category.iter().any(|c| c.as_str() == Some(name.as_str())) {
+            return false;
+        }
+    }
+    evaluate(&filter.program, event) == Truth::True
+}
+
+/// Orders events as Elasticsearch does: by timestamp, then tiebreaker,
+/// then input order. Events without a timestamp come first.
+pub fn compare_events(a: &Event, b: &Event) -> Ordering {
+    a.timestamp
+        .cmp(&b.timestamp)
+        .then_with(|| match (&a.tiebreaker, &b.tiebreaker) {
+            (x, y) if x.is_null() && y.is_null() => Ordering::Equal,
+            (x, _) if x.is_null() => Ordering::Less,
+            (_, y) if y.is_null() => Ordering::Greater,
+            (x, y) => x.key_cmp(y),
+        })
+        .then_with(|| a.seq.cmp(&b.seq))
+}
+
+impl RuleSet {
+    /// Runs every rule over a batch of events: sorts them by timestamp,
+    /// tiebreaker and input order, pushes them through one session and
+    /// flushes it.
+    pub fn run_batch(&self, mut events: Vec<Event>) -> Vec<Match> {
+        events.sort_by(compare_events);
+        let mut session = self.session();
+        let mut out = Vec::new();
+        for event in events {
+            session.push(event, &mut out);
+        }
+        session.flush(&mut out);
+        out
+    }
+}

@@ -1,0 +1,418 @@
+//! Runs EQL rules over log files and prints one JSON line per result.
+//!
+//! With no arguments it runs the rules in `rules/` over the sample logs in
+//! `examples/data/`. See `--help` for the options.
+
+use clap::Parser;
+use eql::rules::{LoadReport, LoadedRule};
+use eql::{Options, ResultPosition, RuleSet, RuleSource, Schema};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const DEFAULT_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+const DEFAULT_LOGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data");
+
+/// How many rejected events the summary lists by position.
+const REJECTS_SHOWN: usize = 5;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hunt",
+    about = "Run EQL rules over log files and print one JSON line per result.",
+    long_about = "Run EQL rules over log files and print one JSON line per result.\n\n\
+        With no arguments at all, runs the rules in rules/ over the sample logs in examples/data/."
+)]
+struct Args {
+    /// Log files: NDJSON or a JSON array, optionally gzip-compressed (.gz); - reads stdin.
+    logs: Vec<PathBuf>,
+
+    /// A detection-rules TOML file, a folder of them (searched recursively), or a .eql file
+    /// holding one query. Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+
+    /// An EQL query given inline. Repeatable.
+    #[arg(long = "query", value_name = "TEXT")]
+    queries: Vec<String>,
+
+    /// Compile the rules only; print each failure with file, line, column and a caret.
+    #[arg(long)]
+    check: bool,
+
+    /// Field holding the event time: ISO 8601 or epoch milliseconds.
+    #[arg(long, default_value = "@timestamp", value_name = "FIELD")]
+    timestamp_field: String,
+
+    /// Field that orders events with equal timestamps [default: none, input order].
+    #[arg(long, value_name = "FIELD")]
+    tiebreaker_field: Option<String>,
+
+    /// Field holding the event category.
+    #[arg(long, default_value = "event.category", value_name = "FIELD")]
+    event_category_field: String,
+
+    /// Maximum number of results per rule [default: unlimited].
+    #[arg(long, value_name = "N")]
+    size: Option<u64>,
+
+    /// Which results --size keeps.
+    #[arg(long, value_enum, default_value = "tail", value_name = "POSITION")]
+    result_position: Position,
+
+    /// Maximum number of samples per join key for sample queries.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    max_samples_per_key: usize,
+
+    /// An Elasticsearch mapping (JSON) giving field types; unknown fields become errors.
+    #[arg(long, value_name = "FILE")]
+    schema: Option<PathBuf>,
+
+    /// Process events in input order as they are read, without sorting them first; for
+    /// inputs already in time order that are too large to hold in memory.
+    #[arg(long)]
+    stream: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Position {
+    Head,
+    Tail,
+}
+
+/// Exit status for bad usage or an unreadable input file.
+const EXIT_USAGE: u8 = 2;
+/// Exit status when a rule fails to compile.
+const EXIT_RULES: u8 = 1;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("hunt: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run(mut args: Args) -> Result<u8, String> {
+    let embedded_default = args.logs.is_empty() && args.rules.is_empty() && args.queries.is_empty();
+    if embedded_default && !args.check {
+        args.rules.push(PathBuf::from(DEFAULT_RULES));
+        args.logs = sample_logs()?;
+        eprintln!(
+            "hunt: no arguments; running the rules in {} over the sample logs in {}",
+            DEFAULT_RULES, DEFAULT_LOGS
+        );
+    } else if args.rules.is_empty() && args.queries.is_empty() {
+        if args.check {
+            args.rules.push(PathBuf::from(DEFAULT_RULES));
+        } else {
+            return Err("no rules given; pass --rules PATH or --query TEXT".into());
+        }
+    }
+    let mut report = LoadReport::default();
+    for path in &args.rules {
+        if !path.exists() {
+            return Err(format!("rules path {} not found", path.display()));
+        }
+        report.load(path);
+    }
+    for (index, query) in args.queries.iter().enumerate() {
+        report.add_query(&format!("--query {}", index + 1), query);
+    }
+    for error in &report.errors {
+        eprintln!("{error}");
+    }
+    if !report.skipped.is_empty() {
+        eprintln!(
+            "hunt: skipped {} rule file(s) that are not EQL",
+            report.skipped.len()
+        );
+    }
+    let options = options(&args)?;
+    let started = Instant::now();
+    let sources: Vec<RuleSource> = report.rules.iter().map(|r| r.source.clone()).collect();
+    let rules = match RuleSet::new(&sources, options) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            print_rule_errors(&report.rules, &errors);
+            eprintln!(
+                "hunt: {} of {} rule(s) failed to compile",
+                errors.len(),
+                sources.len()
+            );
+            return Ok(EXIT_RULES);
+        }
+    };
+    if args.check {
+        eprintln!(
+            "hunt: {} rule(s) compiled in {:.1} ms",
+            rules.rules().len(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        return Ok(if report.errors.is_empty() {
+            0
+        } else {
+            EXIT_RULES
+        });
+    }
+    if args.logs.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err("no log files given; pass files, or - to read stdin".into());
+        }
+        args.logs.push(PathBuf::from("-"));
+    }
+    hunt(&rules, &args)
+}
+
+fn options(args: &Args) -> Result<Options, String> {
+    let schema = match &args.schema {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read schema {}: {e}", path.display()))?;
+            let cleaned: String = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let json: serde_json::Value = serde_json::from_str(&cleaned).map_err(|e| {
+                format!(
+                    "{}:{}:{}: invalid JSON in the schema: {e}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            Some(Schema::from_mapping(&json).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    Ok(Options::new()
+        .timestamp_field(&args.timestamp_field)
+        .tiebreaker_field(args.tiebreaker_field.as_deref())
+        .event_category_field(&args.event_category_field)
+        .size(args.size)
+        .result_position(match args.result_position {
+            Position::Head => ResultPosition::Head,
+            Position::Tail => ResultPosition::Tail,
+        })
+        .max_samples_per_key(args.max_samples_per_key)
+        .schema(schema))
+}
+
+fn sample_logs() -> Result<Vec<PathBuf>, String> {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(DEFAULT_LOGS)
+        .map_err(|e| format!("cannot read the sample logs in {DEFAULT_LOGS}: {e}"))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".ndjson") || name.ends_with(".ndjson.gz") || name.ends_with(".json")
+        })
+        .collect();
+    logs.sort();
+    Ok(logs)
+}
+
+fn print_rule_errors(loaded: &[LoadedRule], errors: &[eql::RuleError]) {
+    for error in errors {
+        match loaded.iter().find(|r| r.source.id == error.rule_id) {
+            Some(rule) => eprintln!("{}\n", rule.render_error(error)),
+            None => eprintln!("{error}\n{}\n", error.render()),
+        }
+    }
+}
+
+/// Counts of the events that could not be read.
+#[derive(Default)]
+struct Rejects {
+    count: u64,
+    shown: Vec<String>,
+}
+
+impl Rejects {
+    fn add(&mut self, place: String) {
+        self.count += 1;
+        if self.shown.len() < REJECTS_SHOWN {
+            self.shown.push(place);
+        }
+    }
+}
+
+fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
+    let started = Instant::now();
+    let mut reader = rules.reader();
+    let mut rejects = Rejects::default();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut per_rule: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut read = 0u64;
+    let mut matches = Vec::new();
+    let mut emit = |matches: &mut Vec<eql::Match>, out: &mut BufWriter<_>| -> Result<(), String> {
+        for m in matches.drain(..) {
+            *per_rule.entry(m.rule).or_default() += 1;
+            writeln!(out, "{}", eql::output::match_to_json(rules, &m))
+                .map_err(|e| format!("cannot write the results: {e}"))?;
+        }
+        Ok(())
+    };
+    let mut stats = None;
+    if args.stream {
+        let mut session = rules.session();
+        for path in &args.logs {
+            read_events(path, &mut reader, &mut rejects, &mut |event| {
+                read += 1;
+                session.push(event, &mut matches);
+            })?;
+            emit(&mut matches, &mut out)?;
+        }
+        session.flush(&mut matches);
+        emit(&mut matches, &mut out)?;
+        stats = Some(session.stats());
+    } else {
+        let mut events = Vec::new();
+        for path in &args.logs {
+            read_events(path, &mut reader, &mut rejects, &mut |event| {
+                events.push(event)
+            })?;
+        }
+        read = events.len() as u64;
+        matches = rules.run_batch(events);
+        emit(&mut matches, &mut out)?;
+    }
+    out.flush()
+        .map_err(|e| format!("cannot write the results: {e}"))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    eprintln!("hunt: events read: {read}");
+    eprintln!("hunt: events rejected: {}", rejects.count);
+    for place in &rejects.shown {
+        eprintln!("hunt:   {place}");
+    }
+    if let Some(stats) = stats {
+        if stats.out_of_order > 0 {
+            eprintln!(
+                "hunt: {} event(s) arrived out of time order; sequences may miss them (drop --stream to sort)",
+                stats.out_of_order
+            );
+        }
+    }
+    for (index, rule) in rules.rules().iter().enumerate() {
+        let count = per_rule.get(&index).copied().unwrap_or(0);
+        eprintln!("hunt: results: {count}  {} ({})", rule.name, rule.id);
+    }
+    let rate = if elapsed > 0.0 {
+        read as f64 / elapsed
+    } else {
+        0.0
+    };
+    eprintln!("hunt: time: {:.3} s, {:.0} events/s", elapsed, rate);
+    Ok(0)
+}
+
+/// Reads the events of one input, calling `sink` for each one that parses
+/// and recording the position and reason of each one that does not.
+fn read_events(
+    path: &Path,
+    reader: &mut eql::EventReader,
+    rejects: &mut Rejects,
+    sink: &mut dyn FnMut(eql::Event),
+) -> Result<(), String> {
+    let name = path.display().to_string();
+    let raw: Box<dyn Read> = if name == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot open {name}: {e}"))?;
+        if name.ends_with(".gz") {
+            Box::new(flate2::read::MultiGzDecoder::new(file))
+        } else {
+            Box::new(file)
+        }
+    };
+    let mut buffered = BufReader::with_capacity(1 << 20, raw);
+    let first = first_non_space(&mut buffered).map_err(|e| format!("cannot read {name}: {e}"))?;
+    if first == Some(b'[') {
+        let mut text = String::new();
+        buffered
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        return read_array(&name, &text, reader, rejects, sink);
+    }
+    let mut line = String::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let n = buffered
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read {name} after line {number}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let text = line.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        match reader.read_line(text) {
+            Ok(event) => sink(event),
+            Err(e) => rejects.add(format!("{name}:{number}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn first_non_space(reader: &mut impl BufRead) -> std::io::Result<Option<u8>> {
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(None);
+        }
+        match buffer.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => return Ok(Some(buffer[i])),
+            None => {
+                let len = buffer.len();
+                reader.consume(len);
+            }
+        }
+    }
+}
+
+fn read_array(
+    name: &str,
+    text: &str,
+    reader: &mut eql::EventReader,
+    rejects: &mut Rejects,
+    sink: &mut dyn FnMut(eql::Event),
+) -> Result<(), String> {
+    let items: Vec<&serde_json::value::RawValue> = match serde_json::from_str(text) {
+        Ok(items) => items,
+        Err(e) => {
+            rejects.add(format!(
+                "{name}:{}:{}: invalid JSON array, no event read from the file: {e}",
+                e.line(),
+                e.column()
+            ));
+            return Ok(());
+        }
+    };
+    let base = text.as_ptr() as usize;
+    for item in items {
+        let offset = item.get().as_ptr() as usize - base;
+        let line = text[..offset].matches('\n').count() + 1;
+        let value: serde_json::Value = match serde_json::from_str(item.get()) {
+            Ok(v) => v,
+            Err(e) => {
+                rejects.add(format!("{name}:{line}: {e}"));
+                continue;
+            }
+        };
+        match reader.read_value(&value, item.get().into()) {
+            Ok(event) => sink(event),
+            Err(e) => rejects.add(format!("{name}:{line}: {e}")),
+        }
+    }
+    Ok(())
+}

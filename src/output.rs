@@ -1,0 +1,34 @@
+//! Rendering matches as JSON shaped like Elasticsearch's EQL hits.
+
+use eql_runtime::{Match, MatchEvent, RuleSet};
+use serde_json::json;
+
+/// Renders a match as one line of JSON:
+/// `{"rule": {"name", "id"}, "join_keys": [...], "events": [{"_source": {...}}, ...]}`.
+///
+/// `_source` is the event's text exactly as read, byte for byte; a
+/// missing-event stage is `{"missing": true}`.
+pub fn match_to_json(rules: &RuleSet, result: &Match) -> String {
+    let rule = &rules.rules()[result.rule];
+    let header = json!({ "name": rule.name, "id": rule.id });
+    let join_keys: Vec<serde_json::Value> = result.join_keys.iter().map(|k| k.to_json()).collect();
+    let mut out = format!(
+        "{{\"rule\":{header},\"join_keys\":{},\"events\":[",
+        serde_json::Value::from(join_keys)
+    );
+    for (index, event) in result.events.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        match event {
+            MatchEvent::Event(e) => {
+                out.push_str("{\"_source\":");
+                out.push_str(e.source.trim());
+                out.push('}');
+            }
+            MatchEvent::Missing => out.push_str("{\"missing\":true}"),
+        }
+    }
+    out.push_str("]}");
+    out
+}

@@ -1,0 +1,290 @@
+//! Loading rules from files: detection-rules TOML files, folders of them,
+//! and `.eql` files holding one query.
+//!
+//! The loader keeps where each query starts in its file, so a compile
+//! error can name the file, line and column a user has to edit.
+
+use eql_parser::Span;
+use eql_runtime::{RuleError, RuleSource};
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A rule read from a file.
+#[derive(Debug, Clone)]
+pub struct LoadedRule {
+    /// The id, name and query.
+    pub source: RuleSource,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The 1-based line and column in the file where the query text
+    /// starts.
+    pub query_start: (usize, usize),
+}
+
+/// A file the loader passed over on purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file.
+    pub path: PathBuf,
+    /// Why: the rule's language or type, such as `kuery` or
+    /// `machine_learning`.
+    pub reason: String,
+}
+
+/// A file that could not be read as a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// The file.
+    pub path: PathBuf,
+    /// The 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(
+                f,
+                "{}:{line}:{column}: {}",
+                self.path.display(),
+                self.message
+            ),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// What loading a set of paths produced.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    /// The EQL rules found, in path order.
+    pub rules: Vec<LoadedRule>,
+    /// Rules in other languages or of other types.
+    pub skipped: Vec<Skipped>,
+    /// Files that could not be read.
+    pub errors: Vec<LoadError>,
+}
+
+#[derive(Deserialize)]
+struct RuleFile {
+    rule: Option<RuleTable>,
+}
+
+#[derive(Deserialize)]
+struct RuleTable {
+    name: Option<String>,
+    rule_id: Option<String>,
+    language: Option<String>,
+    #[serde(rename = "type")]
+    rule_type: Option<String>,
+    query: Option<toml::Spanned<String>>,
+}
+
+impl LoadReport {
+    /// Loads a file or a folder (recursively, `.toml` and `.eql` files in
+    /// name order) and adds what it finds.
+    pub fn load(&mut self, path: &Path) {
+        if path.is_dir() {
+            let mut files = Vec::new();
+            collect_files(path, &mut files, &mut self.errors);
+            files.sort();
+            for file in files {
+                self.load_file(&file);
+            }
+        } else {
+            self.load_file(path);
+        }
+    }
+
+    /// Adds a query given as text, with the id and name `label`.
+    pub fn add_query(&mut self, label: &str, query: &str) {
+        self.rules.push(LoadedRule {
+            source: RuleSource::new(label, label, query),
+            path: PathBuf::from(label),
+            query_start: (1, 1),
+        });
+    }
+
+    fn load_file(&mut self, path: &Path) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                self.errors.push(LoadError {
+                    path: path.to_path_buf(),
+                    position: None,
+                    message: format!("cannot read the file: {e}"),
+                });
+                return;
+            }
+        };
+        let is_toml = path.extension().is_some_and(|e| e == "toml");
+        if !is_toml {
+            let stem = path
+                .file_stem()
+                .map_or_else(|| "query".into(), |s| s.to_string_lossy().into_owned());
+            self.rules.push(LoadedRule {
+                source: RuleSource::new(path.display().to_string(), stem, text),
+                path: path.to_path_buf(),
+                query_start: (1, 1),
+            });
+            return;
+        }
+        match parse_rule_file(path, &text) {
+            Ok(Parsed::Rule(rule)) => self.rules.push(*rule),
+            Ok(Parsed::Skip(reason)) => self.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason,
+            }),
+            Err(e) => self.errors.push(e),
+        }
+    }
+}
+
+enum Parsed {
+    Rule(Box<LoadedRule>),
+    Skip(String),
+}
+
+fn parse_rule_file(path: &Path, text: &str) -> Result<Parsed, LoadError> {
+    let error = |position, message: String| LoadError {
+        path: path.to_path_buf(),
+        position,
+        message,
+    };
+    let file: RuleFile = toml::from_str(text).map_err(|e| {
+        let position = e
+            .span()
+            .map(|span| eql_parser::line_column(text, span.start));
+        error(
+            position,
+            format!("invalid TOML: {}", e.message().trim_end()),
+        )
+    })?;
+    let Some(rule) = file.rule else {
+        return Err(error(
+            None,
+            "no [rule] table; a detection rule file needs [rule] with name, rule_id, language and query".into(),
+        ));
+    };
+    let language = rule.language.as_deref().unwrap_or("");
+    let rule_type = rule.rule_type.as_deref().unwrap_or("");
+    if language != "eql" && rule_type != "eql" {
+        let reason = if language.is_empty() {
+            format!("rule type [{rule_type}]")
+        } else {
+            format!("language [{language}]")
+        };
+        return Ok(Parsed::Skip(reason));
+    }
+    let Some(query) = rule.query else {
+        return Err(error(None, "the [rule] table has no query".into()));
+    };
+    let query_start = query_text_start(text, query.span());
+    let name = rule.name.unwrap_or_else(|| path.display().to_string());
+    let id = rule.rule_id.unwrap_or_else(|| path.display().to_string());
+    Ok(Parsed::Rule(Box::new(LoadedRule {
+        source: RuleSource::new(id, name, query.into_inner()),
+        path: path.to_path_buf(),
+        query_start,
+    })))
+}
+
+/// Returns where the text of a TOML string value starts: after its
+/// opening quotes and, for multi-line strings, the newline TOML trims.
+fn query_text_start(text: &str, span: std::ops::Range<usize>) -> (usize, usize) {
+    let raw = &text[span.clone()];
+    let mut offset = span.start;
+    for delimiter in ["'''", "\"\"\"", "'", "\""] {
+        if raw.starts_with(delimiter) {
+            offset += delimiter.len();
+            if delimiter.len() == 3 {
+                let rest = &text[offset..];
+                if rest.starts_with("\r\n") {
+                    offset += 2;
+                } else if rest.starts_with('\n') {
+                    offset += 1;
+                }
+            }
+            break;
+        }
+    }
+    eql_parser::line_column(text, offset)
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(LoadError {
+                path: dir.to_path_buf(),
+                position: None,
+                message: format!("cannot read the folder: {e}"),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out, errors);
+        } else if path.extension().is_some_and(|e| e == "toml" || e == "eql") {
+            out.push(path);
+        }
+    }
+}
+
+impl LoadedRule {
+    /// Returns the file position of a byte span of the query.
+    ///
+    /// NOTE: for a query in a TOML basic string (`"""`) with escapes, the
+    /// column after an escape on the same line is an estimate.
+    pub fn file_position(&self, span: Span) -> (usize, usize) {
+        let (line, column) = eql_parser::line_column(&self.source.query, span.start);
+        if line == 1 {
+            (self.query_start.0, self.query_start.1 + column - 1)
+        } else {
+            (self.query_start.0 + line - 1, column)
+        }
+    }
+
+    /// Renders a compile error of this rule as `file:line:column: message`
+    /// followed by the query line and a caret.
+    pub fn render_error(&self, error: &RuleError) -> String {
+        let span = error.span();
+        let (line, column) = self.file_position(span);
+        let drawn = eql_parser::render_diagnostic(&self.source.query, span, &error.message());
+        // Swap the query-relative header for the file position, and the
+        // query line numbers in the gutter for file line numbers.
+        let mut lines = drawn.lines();
+        let _header = lines.next();
+        let mut out = format!(
+            "{}:{line}:{column}: rule [{}]: {}",
+            self.path.display(),
+            self.source.name,
+            error.message()
+        );
+        let (query_line, _) = eql_parser::line_column(&self.source.query, span.start);
+        let old_gutter = format!("{query_line} | ");
+        let new_gutter = format!("{line} | ");
+        let width_change = new_gutter.len() as isize - old_gutter.len() as isize;
+        if let Some(source_line) = lines.next() {
+            out.push('\n');
+            out.push_str(&source_line.replacen(&old_gutter, &new_gutter, 1));
+        }
+        if let Some(carets) = lines.next() {
+            out.push('\n');
+            if width_change >= 0 {
+                out.push_str(&" ".repeat(width_change as usize));
+                out.push_str(carets);
+            } else {
+                out.push_str(&carets[(-width_change) as usize..]);
+            }
+        }
+        out
+    }
+}
