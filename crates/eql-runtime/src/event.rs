@@ -1,5 +1,6 @@
 //! Events: the field values a rule set reads, filled from JSON.
 
+use crate::fast_read::{PathTrie, NOT_AN_OBJECT};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use eql_compiler::{FieldTable, OwnedValue, Slot, Value};
 use smallvec::SmallVec;
@@ -138,6 +139,8 @@ fn push_scalars(value: &serde_json::Value, out: &mut FieldValues) {
 #[derive(Debug, Clone)]
 pub struct EventReader {
     lookups: Vec<PathLookup>,
+    /// The slot paths followed by the timestamp path, for [`Self::read_line`].
+    trie: PathTrie,
     timestamp: PathLookup,
     timestamp_field: String,
     tiebreaker: Option<Slot>,
@@ -151,7 +154,15 @@ impl EventReader {
         tiebreaker: Option<Slot>,
     ) -> Self {
         let segments: Vec<String> = timestamp_field.split('.').map(str::to_string).collect();
+        let trie = PathTrie::new(
+            fields
+                .paths()
+                .iter()
+                .map(|p| p.segments.as_slice())
+                .chain(std::iter::once(segments.as_slice())),
+        );
         EventReader {
+            trie,
             lookups: fields
                 .paths()
                 .iter()
@@ -171,12 +182,20 @@ impl EventReader {
     /// Returns a [`ReadError`] for invalid JSON, a non-object, or a
     /// timestamp that is not a date.
     pub fn read_line(&mut self, line: &str) -> Result<Event, ReadError> {
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| ReadError::InvalidJson {
-                column: e.column(),
-                message: strip_position(&e.to_string()),
-            })?;
-        self.read_value(&value, Arc::from(line))
+        let mut slots = vec![FieldValues::new(); self.trie.targets()];
+        self.trie.read(line, &mut slots).map_err(|e| {
+            let message = strip_position(&e.to_string());
+            if message == NOT_AN_OBJECT {
+                ReadError::NotAnObject
+            } else {
+                ReadError::InvalidJson {
+                    column: e.column(),
+                    message,
+                }
+            }
+        })?;
+        let stamp = slots.pop().unwrap_or_default();
+        self.finish(slots, &stamp, Arc::from(line))
     }
 
     /// Builds an event from parsed JSON; `source` is the text kept for
@@ -204,6 +223,15 @@ impl EventReader {
             .collect();
         let mut stamp = FieldValues::new();
         self.timestamp.collect(value, 0, &mut stamp);
+        self.finish(slots, &stamp, source)
+    }
+
+    fn finish(
+        &mut self,
+        slots: Vec<FieldValues>,
+        stamp: &[OwnedValue],
+        source: Arc<str>,
+    ) -> Result<Event, ReadError> {
         let timestamp = match stamp.first() {
             None => None,
             Some(v) => Some(
@@ -340,6 +368,25 @@ mod tests {
             );
         }
         assert_eq!(b.seq, 1);
+    }
+
+    #[test]
+    fn line_and_value_readers_agree() {
+        let (mut r, f) = reader(&["a.b", "a.c", "list.x", "n", "esc\"aped"]);
+        let lines = [
+            r#"{"a": {"b": 1, "c": [1.5, "x"]}, "a.b": 2, "list": [{"x": true}, {"x": null}]}"#,
+            r#"{"@timestamp": 5, "n": 18446744073709551615, "esc\"aped": "\u00e9"}"#,
+            r#"{"a": [{"b": [1, [2]]}], "unused": {"deep": [1, 2, {"k": "v"}]}}"#,
+        ];
+        for line in lines {
+            let from_line = r.read_line(line).unwrap();
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let from_value = r.read_value(&value, Arc::from(line)).unwrap();
+            for slot in 0..f.len() as Slot {
+                assert_eq!(from_line.values(slot), from_value.values(slot), "{line}");
+            }
+            assert_eq!(from_line.timestamp, from_value.timestamp, "{line}");
+        }
     }
 
     #[test]

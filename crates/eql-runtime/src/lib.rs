@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod event;
+mod fast_read;
 mod limit;
 pub mod options;
 pub mod ruleset;

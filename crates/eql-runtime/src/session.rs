@@ -249,6 +249,22 @@ pub fn compare_events(a: &Event, b: &Event) -> Ordering {
 }
 
 impl RuleSet {
+    /// Returns true when some filter of some rule matches the event.
+    ///
+    /// Only such events can take part in a result, so a caller that
+    /// collects a batch may drop the others early to save memory; the
+    /// results stay the same.
+    pub fn is_relevant(&self, event: &Event) -> bool {
+        let inner = &self.inner;
+        let category = event.values(inner.category_slot);
+        inner.rules.iter().any(|rule| {
+            rule.compiled
+                .filters
+                .iter()
+                .any(|filter| filter_matches(filter, category, event))
+        })
+    }
+
     /// Runs every rule over a batch of events: sorts them by timestamp,
     /// tiebreaker and input order, pushes them through one session and
     /// flushes it.
