@@ -1,0 +1,342 @@
+//! Elasticsearch EQL semantics that the reference rule depends on, checked
+//! end to end: text in, matched event positions out.
+
+use eql_runtime::{MatchEvent, Options, RuleSet};
+use serde_json::{json, Value};
+
+/// Runs `query` over `events` (JSON objects) and returns, per match, the
+/// input positions of its events (`None` for a missing-event stage).
+fn run_with(query: &str, events: &[Value], options: Options) -> Vec<Vec<Option<u64>>> {
+    let rules = RuleSet::single(query, options).unwrap_or_else(|e| panic!("{}", e.render()));
+    let mut reader = rules.reader();
+    let events = events
+        .iter()
+        .map(|e| reader.read_line(&e.to_string()).expect("valid event"))
+        .collect();
+    rules
+        .run_batch(events)
+        .into_iter()
+        .map(|m| {
+            m.events
+                .iter()
+                .map(|e| match e {
+                    MatchEvent::Event(e) => Some(e.seq),
+                    MatchEvent::Missing => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn run(query: &str, events: &[Value]) -> Vec<Vec<Option<u64>>> {
+    run_with(query, events, Options::new())
+}
+
+/// Returns the positions of the events an event query matches.
+fn hits(query: &str, events: &[Value]) -> Vec<u64> {
+    run(query, events)
+        .into_iter()
+        .map(|m| m[0].expect("event queries have no missing stage"))
+        .collect()
+}
+
+fn process(ms: u64, fields: Value) -> Value {
+    let mut event = json!({"@timestamp": ms, "event": {"category": "process"}});
+    merge(&mut event, fields);
+    event
+}
+
+fn merge(target: &mut Value, extra: Value) {
+    if let (Value::Object(t), Value::Object(e)) = (target, extra) {
+        for (k, v) in e {
+            t.insert(k, v);
+        }
+    }
+}
+
+#[test]
+fn colon_is_case_insensitive_with_wildcards() {
+    let events = [
+        process(1, json!({"process": {"name": "CMD.EXE"}})),
+        process(2, json!({"process": {"name": "c:\\windows\\cmd.exe"}})),
+        process(3, json!({"process": {"name": "cmd.exe.bak"}})),
+    ];
+    assert_eq!(
+        hits(r#"process where process.name : "cmd.exe""#, &events),
+        [0]
+    );
+    assert_eq!(
+        hits(r#"process where process.name : "*cmd.exe""#, &events),
+        [0, 1]
+    );
+    assert_eq!(
+        hits(r#"process where process.name : ("x", "cmd.e?e*")"#, &events),
+        [0, 2]
+    );
+}
+
+#[test]
+fn equality_and_in_are_case_sensitive() {
+    let events = [
+        process(1, json!({"network": {"transport": "tcp"}})),
+        process(2, json!({"network": {"transport": "TCP"}})),
+        process(3, json!({"network": {"transport": "t*"}})),
+    ];
+    assert_eq!(
+        hits(r#"process where network.transport == "tcp""#, &events),
+        [0]
+    );
+    assert_eq!(
+        hits(
+            r#"process where network.transport in ("tcp", "udp")"#,
+            &events
+        ),
+        [0]
+    );
+    assert_eq!(
+        hits(r#"process where network.transport == "t*""#, &events),
+        [2]
+    );
+    assert_eq!(
+        hits(r#"process where network.transport in~ ("TCP")"#, &events),
+        [0, 1]
+    );
+}
+
+#[test]
+fn any_array_element_may_match() {
+    let events = [
+        process(
+            1,
+            json!({"event": {"category": ["process"], "type": ["start", "info"]}}),
+        ),
+        process(
+            2,
+            json!({"event": {"category": ["process"], "type": ["end"]}}),
+        ),
+    ];
+    assert_eq!(
+        hits(r#"process where event.type in ("start", "x")"#, &events),
+        [0]
+    );
+    assert_eq!(hits(r#"process where event.type : "END""#, &events), [1]);
+    assert_eq!(hits(r#"process where event.type != "start""#, &events), [1]);
+}
+
+#[test]
+fn negation_matches_missing_field() {
+    let events = [
+        process(1, json!({"source": {"address": "127.0.0.1"}})),
+        process(2, json!({"source": {"address": "10.0.0.1"}})),
+        process(3, json!({"source": {}})),
+    ];
+    let not_in = r#"process where source.address not in ("127.0.0.1", "::1")"#;
+    assert_eq!(hits(not_in, &events), [1, 2]);
+    assert_eq!(
+        hits(r#"process where source.address != "10.0.0.1""#, &events),
+        [0, 2]
+    );
+    assert_eq!(
+        hits(r#"process where not source.address : "10.*""#, &events),
+        [0, 2]
+    );
+    assert_eq!(
+        hits(r#"process where source.address == null"#, &events),
+        [2]
+    );
+}
+
+#[test]
+fn range_negation_skips_missing_field() {
+    let events = [
+        process(1, json!({"exit_code": 0})),
+        process(2, json!({"exit_code": 5})),
+        process(3, json!({})),
+    ];
+    assert_eq!(hits("process where not (exit_code > 1)", &events), [0]);
+    assert_eq!(hits("process where exit_code >= 0", &events), [0, 1]);
+    assert_eq!(hits("process where exit_code + 1 == 6", &events), [1]);
+}
+
+#[test]
+fn category_is_exact_and_any_matches_all() {
+    let events = [
+        process(1, json!({})),
+        json!({"@timestamp": 2, "event": {"category": "network"}}),
+        json!({"@timestamp": 3}),
+    ];
+    assert_eq!(hits("process where true", &events), [0]);
+    assert_eq!(hits("any where true", &events), [0, 1, 2]);
+    assert_eq!(hits("Process where true", &events), Vec::<u64>::new());
+}
+
+fn stage(kind: &str, ms: u64, host: &str) -> Value {
+    json!({"@timestamp": ms, "event": {"category": kind}, "host": {"id": host}})
+}
+
+#[test]
+fn maxspan_is_inclusive() {
+    let query = "sequence by host.id with maxspan=1s [network where true] [process where true]";
+    let exact = [stage("network", 1000, "a"), stage("process", 2000, "a")];
+    assert_eq!(run(query, &exact), [vec![Some(0), Some(1)]]);
+    let late = [stage("network", 1000, "a"), stage("process", 2001, "a")];
+    assert!(run(query, &late).is_empty());
+}
+
+#[test]
+fn newer_partial_replaces_older() {
+    let query = "sequence by host.id [network where true] [process where true]";
+    let events = [
+        stage("network", 1, "a"),
+        stage("network", 2, "a"),
+        stage("process", 3, "a"),
+        stage("process", 4, "a"),
+    ];
+    assert_eq!(run(query, &events), [vec![Some(1), Some(2)]]);
+}
+
+#[test]
+fn join_keys_separate_hosts() {
+    let query = "sequence by host.id [network where true] [process where true]";
+    let events = [
+        stage("network", 1, "a"),
+        stage("network", 2, "b"),
+        stage("process", 3, "b"),
+        stage("process", 4, "a"),
+    ];
+    assert_eq!(
+        run(query, &events),
+        [vec![Some(1), Some(2)], vec![Some(0), Some(3)]]
+    );
+}
+
+#[test]
+fn missing_join_key_leaves_stage() {
+    let query = "sequence by host.id [network where true] [process where true]";
+    let events = [
+        json!({"@timestamp": 1, "event": {"category": "network"}}),
+        json!({"@timestamp": 2, "event": {"category": "process"}}),
+    ];
+    assert!(run(query, &events).is_empty());
+    let optional = "sequence by ?host.id [network where true] [process where true]";
+    assert_eq!(run(optional, &events), [vec![Some(0), Some(1)]]);
+}
+
+/// An event completes one sequence and starts the next, but never fills
+/// two stages of the same sequence.
+#[test]
+fn one_event_cannot_fill_two_stages() {
+    let query = "sequence [any where true] [any where true]";
+    let events = [
+        json!({"@timestamp": 1}),
+        json!({"@timestamp": 2}),
+        json!({"@timestamp": 3}),
+    ];
+    assert_eq!(
+        run(query, &events),
+        [vec![Some(0), Some(1)], vec![Some(1), Some(2)]]
+    );
+}
+
+#[test]
+fn until_drops_pending_sequence() {
+    let query =
+        "sequence by host.id [network where true] [process where true] until [file where true]";
+    let events = [
+        stage("network", 1, "a"),
+        stage("file", 2, "a"),
+        stage("process", 3, "a"),
+        stage("network", 4, "a"),
+        stage("process", 5, "a"),
+    ];
+    assert_eq!(run(query, &events), [vec![Some(3), Some(4)]]);
+}
+
+#[test]
+fn runs_repeat_a_stage() {
+    let query = "sequence by host.id [process where true] with runs=3";
+    let events = [
+        stage("process", 1, "a"),
+        stage("process", 2, "a"),
+        stage("process", 3, "a"),
+        stage("process", 4, "a"),
+    ];
+    assert_eq!(
+        run(query, &events),
+        [
+            vec![Some(0), Some(1), Some(2)],
+            vec![Some(1), Some(2), Some(3)]
+        ]
+    );
+}
+
+#[test]
+fn missing_event_between_stages() {
+    let query =
+        "sequence by host.id with maxspan=10s [network where true] ![file where true] [process where true]";
+    let blocked = [
+        stage("network", 1, "a"),
+        stage("file", 2, "a"),
+        stage("process", 3, "a"),
+    ];
+    assert!(run(query, &blocked).is_empty());
+    let other_host = [
+        stage("network", 1, "a"),
+        stage("file", 2, "b"),
+        stage("process", 3, "a"),
+    ];
+    assert_eq!(run(query, &other_host), [vec![Some(0), None, Some(2)]]);
+}
+
+#[test]
+fn trailing_missing_event_waits_for_window() {
+    let query = "sequence by host.id with maxspan=1s [network where true] ![process where true]";
+    let followed = [stage("network", 0, "a"), stage("process", 500, "a")];
+    assert!(run(query, &followed).is_empty());
+    let late = [stage("network", 0, "a"), stage("process", 1500, "a")];
+    assert_eq!(run(query, &late), [vec![Some(0), None]]);
+}
+
+#[test]
+fn events_sort_by_timestamp_then_tiebreaker() {
+    let events = [
+        json!({"@timestamp": 5, "event": {"category": "process"}, "seq": 2}),
+        json!({"@timestamp": 5, "event": {"category": "process"}, "seq": 1}),
+        json!({"@timestamp": 1, "event": {"category": "process"}, "seq": 9}),
+    ];
+    let plain = run("process where true", &events);
+    assert_eq!(plain, [vec![Some(2)], vec![Some(0)], vec![Some(1)]]);
+    let tiebroken = run_with(
+        "process where true",
+        &events,
+        Options::new().tiebreaker_field(Some("seq")),
+    );
+    assert_eq!(tiebroken, [vec![Some(2)], vec![Some(1)], vec![Some(0)]]);
+}
+
+#[test]
+fn head_and_tail_pipes_slice_results() {
+    let events: Vec<Value> = (0..6).map(|i| process(i, json!({}))).collect();
+    assert_eq!(hits("process where true | head 2", &events), [0, 1]);
+    assert_eq!(hits("process where true | tail 2", &events), [4, 5]);
+    assert_eq!(
+        hits("process where true | head 4 | tail 2", &events),
+        [2, 3]
+    );
+}
+
+#[test]
+fn sample_groups_by_key() {
+    let query = "sample by host.id [network where true] [process where true]";
+    let events = [
+        stage("process", 1, "b"),
+        stage("network", 2, "b"),
+        stage("network", 3, "a"),
+        stage("process", 4, "a"),
+        stage("network", 5, "c"),
+    ];
+    assert_eq!(
+        run(query, &events),
+        [vec![Some(2), Some(3)], vec![Some(1), Some(0)]]
+    );
+}
