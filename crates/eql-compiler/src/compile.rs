@@ -19,13 +19,25 @@ pub const MAX_RUNS: u64 = 100;
 pub struct Compiler<'a> {
     fields: &'a mut FieldTable,
     schema: Option<&'a Schema>,
+    timestamp_field: Option<&'a str>,
 }
 
 impl<'a> Compiler<'a> {
     /// Creates a compiler that interns fields into `fields`, checking them
     /// against `schema` when one is given.
     pub fn new(fields: &'a mut FieldTable, schema: Option<&'a Schema>) -> Self {
-        Compiler { fields, schema }
+        Compiler {
+            fields,
+            schema,
+            timestamp_field: None,
+        }
+    }
+
+    /// Names the event time field, so that comparing it with a string
+    /// reads the string as a date even without a schema.
+    pub fn timestamp_field(mut self, field: &'a str) -> Self {
+        self.timestamp_field = Some(field);
+        self
     }
 
     /// Compiles a parsed statement; `source` is its text, quoted in errors.
@@ -118,6 +130,7 @@ impl<'a> Compiler<'a> {
             fields: self.fields,
             schema: self.schema,
             source,
+            timestamp_field: self.timestamp_field,
         };
         let node = lowerer.condition(&filter.condition)?;
         let program = emit_condition(&node).map_err(|e| {
@@ -141,6 +154,7 @@ impl<'a> Compiler<'a> {
                         fields: self.fields,
                         schema: self.schema,
                         source: "",
+                        timestamp_field: self.timestamp_field,
                     };
                     lowerer.field(key)?;
                 }
@@ -173,12 +187,7 @@ impl<'a> Compiler<'a> {
     fn runs(&self, stage: &Stage) -> Result<u64, CompileError> {
         match stage.runs {
             None => Ok(1),
-            Some(runs) if (1..=MAX_RUNS).contains(&runs.count) && !stage.missing => Ok(runs.count),
-            Some(runs) if stage.missing => Err(CompileError::new(
-                Kind::InvalidSequence,
-                runs.span,
-                "a missing-event stage cannot repeat with [runs]",
-            )),
+            Some(runs) if (1..=MAX_RUNS).contains(&runs.count) => Ok(runs.count),
             Some(runs) => Err(CompileError::new(
                 Kind::InvalidSequence,
                 runs.span,

@@ -177,6 +177,12 @@ impl Emitter {
                 self.push(Instr::Compare(*kind));
                 self.grow(-1);
             }
+            Node::VersionCompare(kind, a, b) => {
+                self.value(a)?;
+                self.value(b)?;
+                self.push(Instr::CompareVersion(*kind));
+                self.grow(-1);
+            }
             Node::Arith(op, a, b) => {
                 self.value(a)?;
                 self.value(b)?;
@@ -223,7 +229,11 @@ fn collect_slots(node: &Node, out: &mut Vec<Slot>) {
         Node::Not(a) | Node::Neg(a) | Node::IsNull(a) | Node::Match(_, a, _) => {
             collect_slots(a, out)
         }
-        Node::And(a, b) | Node::Or(a, b) | Node::Compare(_, a, b) | Node::Arith(_, a, b) => {
+        Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Compare(_, a, b)
+        | Node::VersionCompare(_, a, b)
+        | Node::Arith(_, a, b) => {
             collect_slots(a, out);
             collect_slots(b, out);
         }

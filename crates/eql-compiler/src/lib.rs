@@ -30,7 +30,9 @@ pub mod matcher;
 pub mod plan;
 pub mod program;
 pub mod schema;
+pub mod time;
 pub mod value;
+pub mod version;
 
 pub use compile::{Compiler, MAX_RUNS};
 pub use error::{CompileError, CompileErrorKind};
@@ -40,5 +42,5 @@ pub use plan::{
     CompiledQuery, Filter, KeySpec, Limit, QueryPlan, SamplePlan, SequencePlan, StagePlan,
 };
 pub use program::{CompareKind, Instr, Program, Slot};
-pub use schema::{FieldType, Schema};
+pub use schema::{FieldInfo, FieldType, Schema};
 pub use value::{OwnedValue, Truth, Value};

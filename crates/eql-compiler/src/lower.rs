@@ -22,6 +22,9 @@ pub(crate) enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Compare(CompareKind, Box<Node>, Box<Node>),
+    /// A range comparison on a `version` field, ordered by semantic
+    /// version rules.
+    VersionCompare(CompareKind, Box<Node>, Box<Node>),
     Arith(ArithKind, Box<Node>, Box<Node>),
     Neg(Box<Node>),
     Match(MatchMode, Box<Node>, Vec<OwnedValue>),
@@ -43,9 +46,11 @@ impl Node {
             Node::Const(_) => false,
             Node::Field(_) => true,
             Node::Not(a) | Node::Neg(a) | Node::IsNull(a) | Node::Match(_, a, _) => a.has_field(),
-            Node::And(a, b) | Node::Or(a, b) | Node::Compare(_, a, b) | Node::Arith(_, a, b) => {
-                a.has_field() || b.has_field()
-            }
+            Node::And(a, b)
+            | Node::Or(a, b)
+            | Node::Compare(_, a, b)
+            | Node::VersionCompare(_, a, b)
+            | Node::Arith(_, a, b) => a.has_field() || b.has_field(),
             Node::Call(_, _, args) => args.iter().any(Node::has_field),
         }
     }
@@ -62,6 +67,8 @@ pub(crate) struct Lowerer<'a> {
     pub fields: &'a mut FieldTable,
     pub schema: Option<&'a Schema>,
     pub source: &'a str,
+    /// The event time field, which is a date even without a schema.
+    pub timestamp_field: Option<&'a str>,
 }
 
 fn err(kind: Kind, span: Span, message: impl Into<String>) -> CompileError {
@@ -88,6 +95,16 @@ impl Lowerer<'_> {
             ));
         }
         Ok(push_negation(typed.node, false))
+    }
+
+    /// Returns the type of a slot's field: from the schema, or a date for
+    /// the event time field.
+    fn slot_type(&self, slot: Slot) -> Option<FieldType> {
+        let dotted = &self.fields.path(slot).dotted;
+        if let Some(t) = self.schema.and_then(|s| s.field_type(dotted)) {
+            return Some(t);
+        }
+        (self.timestamp_field == Some(dotted.as_str())).then_some(FieldType::Date)
     }
 
     /// Resolves a field reference to a slot, or to null for an unmapped
@@ -306,20 +323,6 @@ impl Lowerer<'_> {
                 ),
             ));
         }
-        let known = |k: ValueKind| !matches!(k, ValueKind::Null | ValueKind::Unknown);
-        if known(l.kind) && known(r.kind) && l.kind != r.kind {
-            return Err(err(
-                Kind::TypeMismatch,
-                whole.span,
-                format!(
-                    "cannot compare [{}] ({}) with [{}] ({})",
-                    self.text(left.span),
-                    l.kind.name(),
-                    self.text(right.span),
-                    r.kind.name()
-                ),
-            ));
-        }
         // Literals move to the right so that leaves read "field OP constant".
         let (mut left_node, mut right_node, mut op) = (l.node, r.node, op);
         if left_node.as_const().is_some() && right_node.as_const().is_none() {
@@ -345,6 +348,25 @@ impl Lowerer<'_> {
                 return Ok(boolean(fold(node)));
             }
         }
+        let field_type = match &left_node {
+            Node::Field(slot) => self.slot_type(*slot),
+            _ => None,
+        };
+        if field_type == Some(FieldType::Date) {
+            if let Node::Const(value) = &right_node {
+                let nanos = date_constant(value).ok_or_else(|| {
+                    err(
+                        Kind::TypeMismatch,
+                        right.span,
+                        format!(
+                            "[{}] is not a date; write ISO 8601 such as \"2024-05-14T08:00:00Z\" or epoch milliseconds",
+                            self.text(right.span)
+                        ),
+                    )
+                })?;
+                right_node = Node::Const(Value::Int(nanos));
+            }
+        }
         let (kind, negate) = match op {
             CompareOp::Eq => (CompareKind::Eq, false),
             CompareOp::NotEq => (CompareKind::Eq, true),
@@ -353,11 +375,15 @@ impl Lowerer<'_> {
             CompareOp::Gt => (CompareKind::Gt, false),
             CompareOp::GtEq => (CompareKind::GtEq, false),
         };
-        let node = fold(Node::Compare(
-            kind,
-            Box::new(left_node),
-            Box::new(right_node),
-        ));
+        let node = if field_type == Some(FieldType::Version) && kind != CompareKind::Eq {
+            Node::VersionCompare(kind, Box::new(left_node), Box::new(right_node))
+        } else {
+            fold(Node::Compare(
+                kind,
+                Box::new(left_node),
+                Box::new(right_node),
+            ))
+        };
         Ok(boolean(if negate {
             fold(Node::Not(Box::new(node)))
         } else {
@@ -732,16 +758,26 @@ fn push_negation(node: Node, negated: bool) -> Node {
             }
         }
         Node::Compare(kind, a, b) if negated && kind != CompareKind::Eq => {
-            let opposite = match kind {
-                CompareKind::Lt => CompareKind::GtEq,
-                CompareKind::LtEq => CompareKind::Gt,
-                CompareKind::Gt => CompareKind::LtEq,
-                CompareKind::GtEq => CompareKind::Lt,
-                CompareKind::Eq => CompareKind::Eq,
-            };
-            Node::Compare(opposite, a, b)
+            Node::Compare(opposite(kind), a, b)
         }
+        Node::VersionCompare(kind, a, b) if negated => Node::VersionCompare(opposite(kind), a, b),
         other if negated => Node::Not(Box::new(other)),
         other => other,
     }
+}
+
+fn opposite(kind: CompareKind) -> CompareKind {
+    match kind {
+        CompareKind::Lt => CompareKind::GtEq,
+        CompareKind::LtEq => CompareKind::Gt,
+        CompareKind::Gt => CompareKind::LtEq,
+        CompareKind::GtEq => CompareKind::Lt,
+        CompareKind::Eq => CompareKind::Eq,
+    }
+}
+
+/// Converts a constant compared with a date field to nanoseconds: strings
+/// are dates, numbers are epoch milliseconds.
+fn date_constant(value: &Value<'_>) -> Option<i64> {
+    crate::time::parse_timestamp(value)
 }

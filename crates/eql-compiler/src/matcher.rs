@@ -46,6 +46,10 @@ pub struct Matcher {
     case_insensitive: bool,
     exact: HashSet<Box<str>>,
     others: Vec<OwnedValue>,
+    /// Exact string patterns that read as numbers, tested against numeric
+    /// values: Elasticsearch converts a term to the field's type, so a
+    /// number field equals "1234".
+    numeric_strings: Vec<OwnedValue>,
     regex: Option<Regex>,
 }
 
@@ -68,6 +72,7 @@ impl Matcher {
         let case_insensitive = mode.case_insensitive();
         let mut exact = HashSet::new();
         let mut others = Vec::new();
+        let mut numeric_strings = Vec::new();
         let mut alternatives = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
             let Value::Str(text) = pattern else {
@@ -89,11 +94,16 @@ impl Matcher {
                     alternatives.push(format!("(?:{text})"));
                 }
                 _ if wildcard => alternatives.push(wildcard_to_regex(text)),
-                _ if case_insensitive => {
-                    exact.insert(fold_case(text).into_owned().into_boxed_str());
-                }
                 _ => {
-                    exact.insert(text.to_string().into_boxed_str());
+                    if let Ok(number) = text.trim().parse::<f64>() {
+                        numeric_strings.push(Value::Float(number));
+                    }
+                    let stored = if case_insensitive {
+                        fold_case(text).into_owned()
+                    } else {
+                        text.to_string()
+                    };
+                    exact.insert(stored.into_boxed_str());
                 }
             }
         }
@@ -111,6 +121,7 @@ impl Matcher {
             case_insensitive,
             exact,
             others,
+            numeric_strings,
             regex,
         })
     }
@@ -119,8 +130,15 @@ impl Matcher {
     pub fn matches(&self, value: &Value<'_>) -> Option<bool> {
         match value {
             Value::Null => None,
-            Value::Str(s) => Some(self.matches_str(s)),
-            other => Some(self.others.iter().any(|c| c.sql_eq(other) == Some(true))),
+            Value::Str(s) => Some(
+                self.matches_str(s) || self.others.iter().any(|c| c.sql_eq(value) == Some(true)),
+            ),
+            other => Some(
+                self.others
+                    .iter()
+                    .chain(&self.numeric_strings)
+                    .any(|c| c.sql_eq(other) == Some(true)),
+            ),
         }
     }
 
@@ -210,6 +228,16 @@ mod tests {
         assert!(!m.matches_str("xabc"));
         let i = Matcher::new(MatchMode::RegexInsensitive, &strings(&["a.c"])).unwrap();
         assert!(i.matches_str("ABC"));
+    }
+
+    #[test]
+    fn numbers_and_numeric_strings_meet() {
+        let m = Matcher::new(MatchMode::In, &strings(&["1234"])).unwrap();
+        assert_eq!(m.matches(&Value::Int(1234)), Some(true));
+        assert_eq!(m.matches(&Value::Int(1235)), Some(false));
+        let n = Matcher::new(MatchMode::In, &[Value::Int(5)]).unwrap();
+        assert_eq!(n.matches(&Value::Str("5".into())), Some(true));
+        assert_eq!(n.matches(&Value::Str("6".into())), Some(false));
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub enum Instr {
     Const(u32),
     /// Pops the right then the left operand and pushes the comparison.
     Compare(CompareKind),
+    /// Like [`Instr::Compare`], ordering strings as semantic versions.
+    CompareVersion(CompareKind),
     /// Pops two operands and pushes the arithmetic result.
     Arith(ArithKind),
     /// Negates the number on top of the stack.

@@ -63,10 +63,21 @@ impl FieldType {
     }
 }
 
+/// What a mapping says about one field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldInfo {
+    /// The field type.
+    pub field_type: FieldType,
+    /// The `format` of a date field, such as `dd-MM-yyyy`.
+    pub format: Option<String>,
+    /// The `null_value` that replaces an explicit JSON `null`.
+    pub null_value: Option<serde_json::Value>,
+}
+
 /// Field names with their types.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
-    types: HashMap<String, FieldType>,
+    types: HashMap<String, FieldInfo>,
     aliases: HashMap<String, String>,
 }
 
@@ -78,7 +89,19 @@ impl Schema {
 
     /// Adds or replaces a field.
     pub fn insert(&mut self, dotted: &str, field_type: FieldType) {
-        self.types.insert(dotted.to_string(), field_type);
+        self.insert_info(
+            dotted,
+            FieldInfo {
+                field_type,
+                format: None,
+                null_value: None,
+            },
+        );
+    }
+
+    /// Adds or replaces a field with its format and null value.
+    pub fn insert_info(&mut self, dotted: &str, info: FieldInfo) {
+        self.types.insert(dotted.to_string(), info);
     }
 
     /// Adds a field alias.
@@ -93,8 +116,13 @@ impl Schema {
 
     /// Returns the type of a field, following aliases.
     pub fn field_type(&self, dotted: &str) -> Option<FieldType> {
+        self.field_info(dotted).map(|info| info.field_type)
+    }
+
+    /// Returns what the mapping says about a field, following aliases.
+    pub fn field_info(&self, dotted: &str) -> Option<&FieldInfo> {
         let dotted = self.aliases.get(dotted).map_or(dotted, String::as_str);
-        self.types.get(dotted).copied()
+        self.types.get(dotted)
     }
 
     /// Returns the closest known field name, for "did you mean" hints.
@@ -155,17 +183,33 @@ impl Schema {
                 }
             }
             let mut field_type = FieldType::from_mapping(type_name.unwrap_or("object"));
+            // A text field is usable through an exact sub-field of a
+            // keyword family type (keyword, wildcard, constant_keyword).
             let has_keyword = field
                 .get("fields")
                 .and_then(|f| f.as_object())
                 .is_some_and(|f| {
-                    f.values()
-                        .any(|sub| sub.get("type").and_then(|t| t.as_str()) == Some("keyword"))
+                    f.values().any(|sub| {
+                        let sub_type = sub.get("type").and_then(|t| t.as_str()).unwrap_or("");
+                        FieldType::from_mapping(sub_type) == FieldType::Keyword
+                    })
                 });
             if field_type == FieldType::Text && has_keyword {
                 field_type = FieldType::Keyword;
             }
-            self.insert(&dotted, field_type);
+            let format = field
+                .get("format")
+                .and_then(|f| f.as_str())
+                .map(str::to_string);
+            let null_value = field.get("null_value").cloned();
+            self.insert_info(
+                &dotted,
+                FieldInfo {
+                    field_type,
+                    format,
+                    null_value,
+                },
+            );
         }
     }
 }

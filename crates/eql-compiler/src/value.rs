@@ -92,10 +92,21 @@ impl<'a> Value<'a> {
             (Value::Bool(a), Value::Bool(b)) => Some(a == b),
             (Value::Int(a), Value::Int(b)) => Some(a == b),
             (Value::Str(a), Value::Str(b)) => Some(a == b),
-            (a, b) => match (a.as_f64(), b.as_f64()) {
+            (a, b) => match (a.as_number(), b.as_number()) {
                 (Some(x), Some(y)) => Some(x == y),
                 _ => Some(false),
             },
+        }
+    }
+
+    /// Returns the value as a double when it is a number or a string that
+    /// parses as one: Elasticsearch converts a query term to the field's
+    /// type, so `pid == "1234"` matches the number 1234 and `code == 5`
+    /// matches the keyword "5".
+    fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Str(s) => s.trim().parse::<f64>().ok(),
+            other => other.as_f64(),
         }
     }
 
@@ -109,7 +120,7 @@ impl<'a> Value<'a> {
             (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
             (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
             (Value::Str(a), Value::Str(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
-            (a, b) => match (a.as_f64(), b.as_f64()) {
+            (a, b) => match (a.as_number(), b.as_number()) {
                 (Some(x), Some(y)) => x.partial_cmp(&y),
                 _ => None,
             },
@@ -247,7 +258,6 @@ impl Truth {
     pub fn from_option(b: Option<bool>) -> Truth {
         b.map_or(Truth::Null, Truth::from_bool)
     }
-
 }
 
 /// Kleene negation: `not null` is null.

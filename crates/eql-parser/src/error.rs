@@ -43,6 +43,12 @@ pub enum ParseErrorKind {
         /// The configured limit.
         limit: usize,
     },
+    /// A chain of operators builds a tree deeper than the fixed maximum,
+    /// beyond which dropping or walking the tree could overflow the stack.
+    TreeTooDeep {
+        /// The maximum tree height.
+        limit: usize,
+    },
     /// Any other syntax error, with its message.
     Other(String),
 }
@@ -104,6 +110,11 @@ impl fmt::Display for ParseErrorKind {
             ParseErrorKind::NestTooDeep { limit } => write!(
                 f,
                 "expression nests deeper than the limit of {limit}; simplify the query"
+            ),
+            ParseErrorKind::TreeTooDeep { limit } => write!(
+                f,
+                "expression is more than {limit} operators deep; \
+                 replace long `or` chains with a list such as `x in (...)` or `x : (...)`"
             ),
             ParseErrorKind::Other(msg) => f.write_str(msg),
         }

@@ -1,7 +1,7 @@
 //! Events: the field values a rule set reads, filled from JSON.
 
 use crate::fast_read::{PathTrie, NOT_AN_OBJECT};
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+pub use eql_compiler::time::{format_timestamp, parse_timestamp, DateFormat};
 use eql_compiler::{FieldTable, OwnedValue, Slot, Value};
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -98,22 +98,28 @@ impl PathLookup {
         }
     }
 
-    fn collect(&self, value: &serde_json::Value, start: usize, out: &mut FieldValues) {
+    fn collect(
+        &self,
+        value: &serde_json::Value,
+        start: usize,
+        null_value: Option<&OwnedValue>,
+        out: &mut FieldValues,
+    ) {
         if start == self.segments.len() {
-            push_scalars(value, out);
+            push_scalars(value, null_value, out);
             return;
         }
         match value {
             serde_json::Value::Object(map) => {
                 for (offset, key) in self.joined[start].iter().enumerate() {
                     if let Some(child) = map.get(key) {
-                        self.collect(child, start + offset + 1, out);
+                        self.collect(child, start + offset + 1, null_value, out);
                     }
                 }
             }
             serde_json::Value::Array(items) => {
                 for item in items {
-                    self.collect(item, start, out);
+                    self.collect(item, start, null_value, out);
                 }
             }
             _ => {}
@@ -121,12 +127,17 @@ impl PathLookup {
     }
 }
 
-/// Adds the non-null scalars of a value, flattening arrays; objects have
-/// no scalar value and are skipped, as Elasticsearch cannot match them.
-fn push_scalars(value: &serde_json::Value, out: &mut FieldValues) {
+/// Adds the scalars of a value, flattening arrays. A null becomes the
+/// mapping's `null_value` when there is one and is dropped otherwise;
+/// objects have no scalar value and are skipped, as Elasticsearch cannot
+/// match them.
+fn push_scalars(value: &serde_json::Value, null_value: Option<&OwnedValue>, out: &mut FieldValues) {
     match value {
-        serde_json::Value::Array(items) => items.iter().for_each(|v| push_scalars(v, out)),
-        serde_json::Value::Object(_) | serde_json::Value::Null => {}
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|v| push_scalars(v, null_value, out))
+        }
+        serde_json::Value::Null => out.extend(null_value.cloned()),
+        serde_json::Value::Object(_) => {}
         scalar => {
             if let Some(v) = Value::from_json(scalar) {
                 out.push(v);
@@ -135,10 +146,21 @@ fn push_scalars(value: &serde_json::Value, out: &mut FieldValues) {
     }
 }
 
+/// How the reader treats one slot's values, from the schema.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SlotSpec {
+    /// For a date field: how to parse its values into nanoseconds.
+    pub date: Option<DateFormat>,
+    /// The value that replaces an explicit JSON `null`.
+    pub null_value: Option<OwnedValue>,
+}
+
 /// Reads events for one rule set: fills exactly the slots its rules use.
 #[derive(Debug, Clone)]
 pub struct EventReader {
     lookups: Vec<PathLookup>,
+    specs: Vec<SlotSpec>,
+    timestamp_format: DateFormat,
     /// The slot paths followed by the timestamp path, for [`Self::read_line`].
     trie: PathTrie,
     timestamp: PathLookup,
@@ -152,15 +174,22 @@ impl EventReader {
         fields: &FieldTable,
         timestamp_field: &str,
         tiebreaker: Option<Slot>,
+        specs: Vec<SlotSpec>,
+        timestamp_format: DateFormat,
     ) -> Self {
         let segments: Vec<String> = timestamp_field.split('.').map(str::to_string).collect();
-        let trie = PathTrie::new(
+        let mut trie = PathTrie::new(
             fields
                 .paths()
                 .iter()
                 .map(|p| p.segments.as_slice())
                 .chain(std::iter::once(segments.as_slice())),
         );
+        for (target, spec) in specs.iter().enumerate() {
+            if let Some(null_value) = &spec.null_value {
+                trie.set_null_value(target, null_value.clone());
+            }
+        }
         EventReader {
             trie,
             lookups: fields
@@ -168,6 +197,8 @@ impl EventReader {
                 .iter()
                 .map(|p| PathLookup::new(&p.segments))
                 .collect(),
+            specs,
+            timestamp_format,
             timestamp: PathLookup::new(&segments),
             timestamp_field: timestamp_field.to_string(),
             tiebreaker,
@@ -215,32 +246,45 @@ impl EventReader {
         let slots: Vec<FieldValues> = self
             .lookups
             .iter()
-            .map(|lookup| {
+            .zip(&self.specs)
+            .map(|(lookup, spec)| {
                 let mut out = FieldValues::new();
-                lookup.collect(value, 0, &mut out);
+                lookup.collect(value, 0, spec.null_value.as_ref(), &mut out);
                 out
             })
             .collect();
         let mut stamp = FieldValues::new();
-        self.timestamp.collect(value, 0, &mut stamp);
+        self.timestamp.collect(value, 0, None, &mut stamp);
         self.finish(slots, &stamp, source)
     }
 
     fn finish(
         &mut self,
-        slots: Vec<FieldValues>,
+        mut slots: Vec<FieldValues>,
         stamp: &[OwnedValue],
         source: Arc<str>,
     ) -> Result<Event, ReadError> {
-        let timestamp = match stamp.first() {
-            None => None,
-            Some(v) => Some(
-                parse_timestamp(v).ok_or_else(|| ReadError::InvalidTimestamp {
-                    field: self.timestamp_field.clone(),
-                    value: v.to_string(),
-                })?,
-            ),
-        };
+        // Date fields hold nanoseconds since the epoch, so they compare and
+        // join by instant whatever format each document used.
+        for (values, spec) in slots.iter_mut().zip(&self.specs) {
+            if let Some(format) = &spec.date {
+                for value in values.iter_mut() {
+                    if let Some(nanos) = format.parse(value) {
+                        *value = Value::Int(nanos);
+                    }
+                }
+            }
+        }
+        let timestamp =
+            match stamp.first() {
+                None => None,
+                Some(v) => Some(self.timestamp_format.parse(v).ok_or_else(|| {
+                    ReadError::InvalidTimestamp {
+                        field: self.timestamp_field.clone(),
+                        value: v.to_string(),
+                    }
+                })?),
+            };
         let tiebreaker = self
             .tiebreaker
             .and_then(|slot| slots[slot as usize].first().cloned())
@@ -264,72 +308,6 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Parses a timestamp value into nanoseconds since the Unix epoch.
-///
-/// Accepts epoch milliseconds as a number or a numeric string (a fraction
-/// adds sub-millisecond precision: `"1.000001"` is 1 ms and 1 ns), and ISO
-/// 8601 dates with or without time, fraction and zone (no zone means UTC).
-pub fn parse_timestamp(value: &Value<'_>) -> Option<i64> {
-    match value {
-        Value::Int(ms) => ms.checked_mul(1_000_000),
-        Value::Float(ms) => Some((ms * 1_000_000.0).round() as i64),
-        Value::Str(text) => parse_timestamp_str(text),
-        _ => None,
-    }
-}
-
-fn parse_timestamp_str(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if let Some(nanos) = parse_epoch_millis(text) {
-        return Some(nanos);
-    }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
-        return dt.timestamp_nanos_opt();
-    }
-    let formats = [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-    ];
-    for format in formats {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), format) {
-            return dt.and_utc().timestamp_nanos_opt();
-        }
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z"] {
-        if let Ok(dt) = DateTime::parse_from_str(text, format) {
-            return dt.timestamp_nanos_opt();
-        }
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|dt| dt.and_utc().timestamp_nanos_opt())
-}
-
-fn parse_epoch_millis(text: &str) -> Option<i64> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = whole.strip_prefix('-').unwrap_or(whole);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if !fraction.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 6 {
-        return None;
-    }
-    let millis: i64 = whole.parse().ok()?;
-    let sub: i64 = format!("{fraction:0<6}").parse().ok()?;
-    let sign = if whole.starts_with('-') { -1 } else { 1 };
-    millis.checked_mul(1_000_000)?.checked_add(sign * sub)
-}
-
-/// Formats nanoseconds since the epoch as ISO 8601 with milliseconds and
-/// `Z`, as Elasticsearch renders dates.
-pub fn format_timestamp(nanos: i64) -> String {
-    DateTime::from_timestamp_nanos(nanos)
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
-}
-
 /// Returns the string form of a value for display: strings as they are,
 /// other values in their plain form.
 pub fn display_value<'a>(value: &'a Value<'_>) -> Cow<'a, str> {
@@ -348,7 +326,9 @@ mod tests {
         for p in paths {
             fields.intern(p);
         }
-        (EventReader::new(&fields, "@timestamp", None), fields)
+        let specs = vec![SlotSpec::default(); fields.len()];
+        let reader = EventReader::new(&fields, "@timestamp", None, specs, DateFormat::default());
+        (reader, fields)
     }
 
     #[test]
@@ -400,20 +380,6 @@ mod tests {
             e.values(f.get("obj.x").unwrap()),
             [Value::Int(1), Value::Int(2)]
         );
-    }
-
-    #[test]
-    fn timestamps_parse_iso_and_epoch() {
-        let ms = |s: &str| parse_timestamp(&Value::Str(s.to_string().into()));
-        assert_eq!(ms("1970-01-01T00:00:01.5Z"), Some(1_500_000_000));
-        assert_eq!(ms("1970-01-01T00:00:01"), Some(1_000_000_000));
-        assert_eq!(ms("1970-01-01T01:00:00+01:00"), Some(0));
-        assert_eq!(ms("1234"), Some(1_234_000_000));
-        assert_eq!(ms("131485996510.000123"), Some(131_485_996_510_000_123));
-        assert_eq!(ms("1970-01-02"), Some(86_400_000_000_000));
-        assert_eq!(ms("yesterday"), None);
-        assert_eq!(parse_timestamp(&Value::Int(2)), Some(2_000_000));
-        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

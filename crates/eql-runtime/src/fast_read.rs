@@ -29,6 +29,8 @@ struct Node {
 pub(crate) struct PathTrie {
     nodes: Vec<Node>,
     targets: usize,
+    /// Per target, the value an explicit JSON `null` becomes.
+    null_values: Vec<Option<OwnedValue>>,
 }
 
 impl PathTrie {
@@ -54,7 +56,17 @@ impl PathTrie {
             nodes[node].targets.push(target);
             targets = target + 1;
         }
-        PathTrie { nodes, targets }
+        PathTrie {
+            nodes,
+            targets,
+            null_values: vec![None; targets],
+        }
+    }
+
+    /// Makes an explicit `null` at `target` read as `value`, like a
+    /// mapping's `null_value`.
+    pub fn set_null_value(&mut self, target: usize, value: OwnedValue) {
+        self.null_values[target] = Some(value);
     }
 
     /// Returns the number of output buffers.
@@ -151,6 +163,11 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_> {
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         if self.root {
             return Err(E::custom(NOT_AN_OBJECT));
+        }
+        for &target in &self.trie.nodes[self.node].targets {
+            if let Some(value) = &self.trie.null_values[target] {
+                self.out[target].push(value.clone());
+            }
         }
         Ok(())
     }

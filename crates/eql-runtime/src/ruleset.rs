@@ -1,10 +1,11 @@
 //! Rule sets: many rules compiled at once into one immutable, shareable
 //! object.
 
-use crate::event::EventReader;
+use crate::event::{DateFormat, EventReader, SlotSpec};
 use crate::options::Options;
 use crate::session::Session;
 use eql_compiler::{CompileError, CompiledQuery, Compiler, FieldTable, Slot};
+use eql_compiler::{FieldType, Value};
 use eql_parser::ParseError;
 use std::fmt;
 use std::sync::Arc;
@@ -111,6 +112,8 @@ pub(crate) struct Inner {
     pub options: Options,
     pub category_slot: Slot,
     pub tiebreaker_slot: Option<Slot>,
+    /// How the reader treats each slot, indexed by slot.
+    pub slot_specs: Vec<SlotSpec>,
 }
 
 /// An immutable set of compiled rules; cheap to clone and `Send + Sync`,
@@ -151,6 +154,7 @@ impl RuleSet {
                 .map_err(RuleErrorKind::Parse)
                 .and_then(|statement| {
                     Compiler::new(&mut fields, options.schema.as_ref())
+                        .timestamp_field(&options.timestamp_field)
                         .compile(&statement, &rule.query)
                         .map_err(RuleErrorKind::Compile)
                 });
@@ -172,6 +176,7 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let slot_specs = slot_specs(&fields, &options);
         Ok(RuleSet {
             inner: Arc::new(Inner {
                 rules: compiled,
@@ -179,6 +184,7 @@ impl RuleSet {
                 options,
                 category_slot,
                 tiebreaker_slot,
+                slot_specs,
             }),
         })
     }
@@ -210,10 +216,20 @@ impl RuleSet {
 
     /// Creates a reader that turns JSON into events for this set.
     pub fn reader(&self) -> EventReader {
+        let options = &self.inner.options;
+        let timestamp_format = options
+            .schema
+            .as_ref()
+            .and_then(|s| s.field_info(&options.timestamp_field))
+            .and_then(|info| info.format.as_deref())
+            .map(DateFormat::from_mapping)
+            .unwrap_or_default();
         EventReader::new(
             &self.inner.fields,
-            &self.inner.options.timestamp_field,
+            &options.timestamp_field,
             self.inner.tiebreaker_slot,
+            self.inner.slot_specs.clone(),
+            timestamp_format,
         )
     }
 
@@ -221,4 +237,32 @@ impl RuleSet {
     pub fn session(&self) -> Session {
         Session::new(self.clone())
     }
+}
+
+/// Derives how to read each slot from the schema: date fields (and the
+/// timestamp field) parse into nanoseconds, `null_value` replaces nulls.
+fn slot_specs(fields: &FieldTable, options: &Options) -> Vec<SlotSpec> {
+    fields
+        .paths()
+        .iter()
+        .map(|path| {
+            let info = options
+                .schema
+                .as_ref()
+                .and_then(|s| s.field_info(&path.dotted));
+            let is_date = info.map_or(path.dotted == options.timestamp_field, |i| {
+                i.field_type == FieldType::Date
+            });
+            SlotSpec {
+                date: is_date.then(|| {
+                    info.and_then(|i| i.format.as_deref())
+                        .map(DateFormat::from_mapping)
+                        .unwrap_or_default()
+                }),
+                null_value: info
+                    .and_then(|i| i.null_value.as_ref())
+                    .and_then(Value::from_json),
+            }
+        })
+        .collect()
 }

@@ -70,6 +70,8 @@ pub(crate) enum RuleState {
 pub struct Session {
     rules: RuleSet,
     states: Vec<RuleState>,
+    /// Per rule, which join-key positions hold dates.
+    date_keys: Vec<Vec<bool>>,
     limiters: Vec<Limiter>,
     filter_hits: Vec<Vec<bool>>,
     last_timestamp: Option<i64>,
@@ -82,8 +84,10 @@ impl Session {
         let mut states = Vec::new();
         let mut limiters = Vec::new();
         let mut filter_hits = Vec::new();
+        let mut date_keys = Vec::new();
         for rule in &rules.inner.rules {
             let compiled = &rule.compiled;
+            date_keys.push(date_key_positions(&rules, &compiled.plan));
             states.push(match &compiled.plan {
                 QueryPlan::Event { filter } => RuleState::Event { filter: *filter },
                 QueryPlan::Sequence(plan) => {
@@ -101,6 +105,7 @@ impl Session {
         Session {
             rules,
             states,
+            date_keys,
             limiters,
             filter_hits,
             last_timestamp: None,
@@ -164,6 +169,7 @@ impl Session {
                     let mut completed = Vec::new();
                     state.push(&event, hits, any_hit, &mut completed);
                     for (join_keys, events) in completed {
+                        let join_keys = render_date_keys(join_keys, &self.date_keys[index], false);
                         limiter.offer(
                             Match {
                                 rule: index,
@@ -195,6 +201,7 @@ impl Session {
                     let mut completed = Vec::new();
                     state.flush(&mut completed);
                     for (join_keys, events) in completed {
+                        let join_keys = render_date_keys(join_keys, &self.date_keys[index], false);
                         limiter.offer(
                             Match {
                                 rule: index,
@@ -207,6 +214,7 @@ impl Session {
                 }
                 RuleState::Sample(state) => {
                     for (join_keys, events) in state.finish(max_samples, limiter.cap()) {
+                        let join_keys = render_date_keys(join_keys, &self.date_keys[index], true);
                         limiter.offer(
                             Match {
                                 rule: index,
@@ -278,4 +286,43 @@ impl RuleSet {
         session.flush(&mut out);
         out
     }
+}
+
+/// Returns, per join-key position of a sequence or sample, whether the key
+/// is a date in some stage (stages may name different fields).
+fn date_key_positions(rules: &RuleSet, plan: &QueryPlan) -> Vec<bool> {
+    let stages = match plan {
+        QueryPlan::Event { .. } => return Vec::new(),
+        QueryPlan::Sequence(plan) => &plan.stages,
+        QueryPlan::Sample(plan) => &plan.stages,
+    };
+    let specs = &rules.inner.slot_specs;
+    let width = stages.first().map_or(0, |s| s.keys.len());
+    (0..width)
+        .map(|position| {
+            stages
+                .iter()
+                .any(|stage| specs[stage.keys[position].slot as usize].date.is_some())
+        })
+        .collect()
+}
+
+/// Renders date join keys as Elasticsearch does: ISO 8601 with
+/// milliseconds in sequences, epoch milliseconds as a string in samples.
+fn render_date_keys(
+    mut keys: Vec<OwnedValue>,
+    date_positions: &[bool],
+    sample: bool,
+) -> Vec<OwnedValue> {
+    for (key, is_date) in keys.iter_mut().zip(date_positions) {
+        if let (true, OwnedValue::Int(nanos)) = (*is_date, &*key) {
+            let text = if sample {
+                nanos.div_euclid(1_000_000).to_string()
+            } else {
+                crate::event::format_timestamp(*nanos)
+            };
+            *key = OwnedValue::Str(text.into());
+        }
+    }
+    keys
 }
