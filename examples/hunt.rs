@@ -58,6 +58,11 @@ struct Args {
     #[arg(long, value_name = "N")]
     size: Option<u64>,
 
+    /// Keep the nanoseconds of the timestamp field (an Elasticsearch date_nanos field); by
+    /// default times are truncated to milliseconds, as a date field stores them.
+    #[arg(long)]
+    nanosecond_timestamps: bool,
+
     /// Which results --size keeps.
     #[arg(long, value_enum, default_value = "tail", value_name = "POSITION")]
     result_position: Position,
@@ -201,6 +206,7 @@ fn options(args: &Args) -> Result<Options, String> {
             Position::Tail => ResultPosition::Tail,
         })
         .max_samples_per_key(args.max_samples_per_key)
+        .nanosecond_timestamps(args.nanosecond_timestamps)
         .schema(schema))
 }
 

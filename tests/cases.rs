@@ -161,23 +161,31 @@ fn case_options(case: &Case) -> Options {
     for event in &case.events {
         add_fields(&mut schema, "", event);
     }
-    let mut options = Options::new().schema(Some(schema));
+    let mut options = Options::new();
     for (name, value) in &case.params {
         match name.as_str() {
             "tiebreaker_field" => {
                 let field = value.as_str().expect("tiebreaker_field is a string");
                 options = options.tiebreaker_field(Some(field));
             }
-            // The engine keeps nanoseconds for every timestamp, so this
-            // parameter needs no option.
-            "timestamp_precision" => {}
+            // The case's mapping makes the timestamp a `date_nanos` field,
+            // which keeps nanoseconds where `date` truncates to milliseconds.
+            "timestamp_precision" => {
+                let precision = value.as_str().expect("timestamp_precision is a string");
+                assert!(
+                    precision.starts_with("nanos"),
+                    "case {}: unknown timestamp precision [{precision}]",
+                    case.id
+                );
+                schema.insert(TIMESTAMP_FIELD, FieldType::DateNanos);
+            }
             _ => panic!(
                 "case {}: unknown parameter [{name}]; tests/cases.rs must learn to apply it",
                 case.id
             ),
         }
     }
-    options
+    options.schema(Some(schema))
 }
 
 /// Compiles and runs a case.

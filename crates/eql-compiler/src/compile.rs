@@ -7,7 +7,7 @@ use crate::lower::Lowerer;
 use crate::plan::{
     CompiledQuery, Filter, KeySpec, Limit, QueryPlan, SamplePlan, SequencePlan, StagePlan,
 };
-use crate::schema::Schema;
+use crate::schema::{FieldType, Schema};
 use eql_parser::ast::{
     Category, EventFilter, ExprKind, FieldRef, Literal, Pipe, Query, Stage, Statement,
 };
@@ -19,7 +19,7 @@ pub const MAX_RUNS: u64 = 100;
 pub struct Compiler<'a> {
     fields: &'a mut FieldTable,
     schema: Option<&'a Schema>,
-    timestamp_field: Option<&'a str>,
+    timestamp_field: Option<(&'a str, FieldType)>,
 }
 
 impl<'a> Compiler<'a> {
@@ -33,10 +33,11 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Names the event time field, so that comparing it with a string
-    /// reads the string as a date even without a schema.
-    pub fn timestamp_field(mut self, field: &'a str) -> Self {
-        self.timestamp_field = Some(field);
+    /// Names the event time field and its type (`Date` or `DateNanos`), so
+    /// that comparing it with a string reads the string as a date even
+    /// without a schema.
+    pub fn timestamp_field(mut self, field: &'a str, field_type: FieldType) -> Self {
+        self.timestamp_field = Some((field, field_type));
         self
     }
 

@@ -67,8 +67,8 @@ pub(crate) struct Lowerer<'a> {
     pub fields: &'a mut FieldTable,
     pub schema: Option<&'a Schema>,
     pub source: &'a str,
-    /// The event time field, which is a date even without a schema.
-    pub timestamp_field: Option<&'a str>,
+    /// The event time field and its type, a date even without a schema.
+    pub timestamp_field: Option<(&'a str, FieldType)>,
 }
 
 fn err(kind: Kind, span: Span, message: impl Into<String>) -> CompileError {
@@ -104,7 +104,9 @@ impl Lowerer<'_> {
         if let Some(t) = self.schema.and_then(|s| s.field_type(dotted)) {
             return Some(t);
         }
-        (self.timestamp_field == Some(dotted.as_str())).then_some(FieldType::Date)
+        self.timestamp_field
+            .filter(|(name, _)| *name == dotted.as_str())
+            .map(|(_, field_type)| field_type)
     }
 
     /// Resolves a field reference to a slot, or to null for an unmapped
@@ -352,9 +354,9 @@ impl Lowerer<'_> {
             Node::Field(slot) => self.slot_type(*slot),
             _ => None,
         };
-        if field_type == Some(FieldType::Date) {
+        if let Some(date_type) = field_type.filter(|t| t.is_date()) {
             if let Node::Const(value) = &right_node {
-                let nanos = date_constant(value).ok_or_else(|| {
+                let nanos = date_constant(value, date_type).ok_or_else(|| {
                     err(
                         Kind::TypeMismatch,
                         right.span,
@@ -777,7 +779,12 @@ fn opposite(kind: CompareKind) -> CompareKind {
 }
 
 /// Converts a constant compared with a date field to nanoseconds: strings
-/// are dates, numbers are epoch milliseconds.
-fn date_constant(value: &Value<'_>) -> Option<i64> {
-    crate::time::parse_timestamp(value)
+/// are dates, numbers are epoch milliseconds. A `date` field keeps
+/// milliseconds, so the constant is truncated like the field's values.
+fn date_constant(value: &Value<'_>, field_type: FieldType) -> Option<i64> {
+    let nanos = crate::time::parse_timestamp(value)?;
+    Some(crate::time::truncate_to_precision(
+        nanos,
+        field_type == FieldType::DateNanos,
+    ))
 }

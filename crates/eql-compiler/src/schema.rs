@@ -22,8 +22,10 @@ pub enum FieldType {
     Double,
     /// `boolean`
     Boolean,
-    /// `date` and `date_nanos`
+    /// `date`: millisecond precision.
     Date,
+    /// `date_nanos`: nanosecond precision.
+    DateNanos,
     /// `ip`
     Ip,
     /// `version`
@@ -43,11 +45,17 @@ impl FieldType {
             "long" | "integer" | "short" | "byte" | "unsigned_long" => FieldType::Long,
             "double" | "float" | "half_float" | "scaled_float" => FieldType::Double,
             "boolean" => FieldType::Boolean,
-            "date" | "date_nanos" => FieldType::Date,
+            "date" => FieldType::Date,
+            "date_nanos" => FieldType::DateNanos,
             "ip" => FieldType::Ip,
             "version" => FieldType::Version,
             _ => FieldType::Other,
         }
+    }
+
+    /// Returns true for `date` and `date_nanos`.
+    pub fn is_date(self) -> bool {
+        matches!(self, FieldType::Date | FieldType::DateNanos)
     }
 
     /// Returns the kind the type checker uses for the type.
@@ -58,7 +66,7 @@ impl FieldType {
             }
             FieldType::Long | FieldType::Double => ValueKind::Number,
             FieldType::Boolean => ValueKind::Boolean,
-            FieldType::Date | FieldType::Other => ValueKind::Unknown,
+            FieldType::Date | FieldType::DateNanos | FieldType::Other => ValueKind::Unknown,
         }
     }
 }

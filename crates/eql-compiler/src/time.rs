@@ -71,6 +71,16 @@ pub fn format_timestamp(nanos: i64) -> String {
         .to_string()
 }
 
+/// Truncates nanoseconds to whole milliseconds unless `keep_nanos`, as a
+/// `date` field (unlike `date_nanos`) stores them.
+pub fn truncate_to_precision(nanos: i64, keep_nanos: bool) -> i64 {
+    if keep_nanos {
+        nanos
+    } else {
+        nanos - nanos.rem_euclid(1_000_000)
+    }
+}
+
 /// How to read the values of one date field: the mapping `format`, with
 /// `||` between alternatives. The default accepts ISO 8601 and epoch
 /// milliseconds, like Elasticsearch's `strict_date_optional_time||epoch_millis`.

@@ -1,7 +1,9 @@
 //! Events: the field values a rule set reads, filled from JSON.
 
 use crate::fast_read::{PathTrie, NOT_AN_OBJECT};
-pub use eql_compiler::time::{format_timestamp, parse_timestamp, DateFormat};
+pub use eql_compiler::time::{
+    format_timestamp, parse_timestamp, truncate_to_precision, DateFormat,
+};
 use eql_compiler::{FieldTable, OwnedValue, Slot, Value};
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -151,8 +153,23 @@ fn push_scalars(value: &serde_json::Value, null_value: Option<&OwnedValue>, out:
 pub(crate) struct SlotSpec {
     /// For a date field: how to parse its values into nanoseconds.
     pub date: Option<DateFormat>,
+    /// For a date field: true to keep nanoseconds (`date_nanos`), false to
+    /// truncate to milliseconds (`date`).
+    pub nanos: bool,
     /// The value that replaces an explicit JSON `null`.
     pub null_value: Option<OwnedValue>,
+}
+
+impl SlotSpec {
+    /// Parses a date value with the slot's format and precision; the
+    /// default format when the slot is not a date.
+    fn parse_date(&self, value: &Value<'_>) -> Option<i64> {
+        let nanos = match &self.date {
+            Some(format) => format.parse(value)?,
+            None => parse_timestamp(value)?,
+        };
+        Some(truncate_to_precision(nanos, self.nanos))
+    }
 }
 
 /// Reads events for one rule set: fills exactly the slots its rules use.
@@ -160,7 +177,7 @@ pub(crate) struct SlotSpec {
 pub struct EventReader {
     lookups: Vec<PathLookup>,
     specs: Vec<SlotSpec>,
-    timestamp_format: DateFormat,
+    timestamp_spec: SlotSpec,
     /// The slot paths followed by the timestamp path, for [`Self::read_line`].
     trie: PathTrie,
     timestamp: PathLookup,
@@ -175,7 +192,7 @@ impl EventReader {
         timestamp_field: &str,
         tiebreaker: Option<Slot>,
         specs: Vec<SlotSpec>,
-        timestamp_format: DateFormat,
+        timestamp_spec: SlotSpec,
     ) -> Self {
         let segments: Vec<String> = timestamp_field.split('.').map(str::to_string).collect();
         let mut trie = PathTrie::new(
@@ -198,7 +215,7 @@ impl EventReader {
                 .map(|p| PathLookup::new(&p.segments))
                 .collect(),
             specs,
-            timestamp_format,
+            timestamp_spec,
             timestamp: PathLookup::new(&segments),
             timestamp_field: timestamp_field.to_string(),
             tiebreaker,
@@ -270,21 +287,20 @@ impl EventReader {
             if let Some(format) = &spec.date {
                 for value in values.iter_mut() {
                     if let Some(nanos) = format.parse(value) {
-                        *value = Value::Int(nanos);
+                        *value = Value::Int(truncate_to_precision(nanos, spec.nanos));
                     }
                 }
             }
         }
-        let timestamp =
-            match stamp.first() {
-                None => None,
-                Some(v) => Some(self.timestamp_format.parse(v).ok_or_else(|| {
-                    ReadError::InvalidTimestamp {
-                        field: self.timestamp_field.clone(),
-                        value: v.to_string(),
-                    }
-                })?),
-            };
+        let timestamp = match stamp.first() {
+            None => None,
+            Some(v) => Some(self.timestamp_spec.parse_date(v).ok_or_else(|| {
+                ReadError::InvalidTimestamp {
+                    field: self.timestamp_field.clone(),
+                    value: v.to_string(),
+                }
+            })?),
+        };
         let tiebreaker = self
             .tiebreaker
             .and_then(|slot| slots[slot as usize].first().cloned())
@@ -327,7 +343,11 @@ mod tests {
             fields.intern(p);
         }
         let specs = vec![SlotSpec::default(); fields.len()];
-        let reader = EventReader::new(&fields, "@timestamp", None, specs, DateFormat::default());
+        let timestamp = SlotSpec {
+            nanos: true,
+            ..SlotSpec::default()
+        };
+        let reader = EventReader::new(&fields, "@timestamp", None, specs, timestamp);
         (reader, fields)
     }
 

@@ -22,6 +22,7 @@ pub struct Options {
     pub(crate) size: Option<u64>,
     pub(crate) result_position: ResultPosition,
     pub(crate) max_samples_per_key: usize,
+    pub(crate) nanosecond_timestamps: bool,
     pub(crate) nest_limit: usize,
     pub(crate) max_pending_per_stage: usize,
     pub(crate) max_key_combinations: usize,
@@ -38,6 +39,7 @@ impl Default for Options {
             size: None,
             result_position: ResultPosition::Tail,
             max_samples_per_key: 1,
+            nanosecond_timestamps: false,
             nest_limit: eql_parser::DEFAULT_NEST_LIMIT,
             max_pending_per_stage: 1_000_000,
             max_key_combinations: 64,
@@ -58,6 +60,15 @@ impl Options {
     /// milliseconds as a string with an optional fraction.
     pub fn timestamp_field(mut self, field: &str) -> Self {
         self.timestamp_field = field.to_string();
+        self
+    }
+
+    /// Keeps the nanoseconds of the timestamp field, as an Elasticsearch
+    /// `date_nanos` field does (default false: times are truncated to
+    /// milliseconds, as a `date` field, ECS's type for `@timestamp`, stores
+    /// them). A schema that maps the timestamp field decides instead.
+    pub fn nanosecond_timestamps(mut self, keep: bool) -> Self {
+        self.nanosecond_timestamps = keep;
         self
     }
 

@@ -154,7 +154,7 @@ impl RuleSet {
                 .map_err(RuleErrorKind::Parse)
                 .and_then(|statement| {
                     Compiler::new(&mut fields, options.schema.as_ref())
-                        .timestamp_field(&options.timestamp_field)
+                        .timestamp_field(&options.timestamp_field, timestamp_type(&options))
                         .compile(&statement, &rule.query)
                         .map_err(RuleErrorKind::Compile)
                 });
@@ -217,19 +217,12 @@ impl RuleSet {
     /// Creates a reader that turns JSON into events for this set.
     pub fn reader(&self) -> EventReader {
         let options = &self.inner.options;
-        let timestamp_format = options
-            .schema
-            .as_ref()
-            .and_then(|s| s.field_info(&options.timestamp_field))
-            .and_then(|info| info.format.as_deref())
-            .map(DateFormat::from_mapping)
-            .unwrap_or_default();
         EventReader::new(
             &self.inner.fields,
             &options.timestamp_field,
             self.inner.tiebreaker_slot,
             self.inner.slot_specs.clone(),
-            timestamp_format,
+            slot_spec(&options.timestamp_field, options),
         )
     }
 
@@ -239,30 +232,48 @@ impl RuleSet {
     }
 }
 
+/// Returns the type of the timestamp field: the schema's, else `date`
+/// unless the options ask for nanoseconds.
+fn timestamp_type(options: &Options) -> FieldType {
+    let mapped = options
+        .schema
+        .as_ref()
+        .and_then(|s| s.field_type(&options.timestamp_field))
+        .filter(|t| t.is_date());
+    match mapped {
+        Some(field_type) => field_type,
+        None if options.nanosecond_timestamps => FieldType::DateNanos,
+        None => FieldType::Date,
+    }
+}
+
 /// Derives how to read each slot from the schema: date fields (and the
-/// timestamp field) parse into nanoseconds, `null_value` replaces nulls.
+/// timestamp field) parse into nanoseconds at their precision, and
+/// `null_value` replaces nulls.
 fn slot_specs(fields: &FieldTable, options: &Options) -> Vec<SlotSpec> {
     fields
         .paths()
         .iter()
-        .map(|path| {
-            let info = options
-                .schema
-                .as_ref()
-                .and_then(|s| s.field_info(&path.dotted));
-            let is_date = info.map_or(path.dotted == options.timestamp_field, |i| {
-                i.field_type == FieldType::Date
-            });
-            SlotSpec {
-                date: is_date.then(|| {
-                    info.and_then(|i| i.format.as_deref())
-                        .map(DateFormat::from_mapping)
-                        .unwrap_or_default()
-                }),
-                null_value: info
-                    .and_then(|i| i.null_value.as_ref())
-                    .and_then(Value::from_json),
-            }
-        })
+        .map(|path| slot_spec(&path.dotted, options))
         .collect()
+}
+
+fn slot_spec(dotted: &str, options: &Options) -> SlotSpec {
+    let info = options.schema.as_ref().and_then(|s| s.field_info(dotted));
+    let date_type = if dotted == options.timestamp_field {
+        Some(timestamp_type(options))
+    } else {
+        info.map(|i| i.field_type).filter(|t| t.is_date())
+    };
+    SlotSpec {
+        date: date_type.map(|_| {
+            info.and_then(|i| i.format.as_deref())
+                .map(DateFormat::from_mapping)
+                .unwrap_or_default()
+        }),
+        nanos: date_type == Some(FieldType::DateNanos),
+        null_value: info
+            .and_then(|i| i.null_value.as_ref())
+            .and_then(Value::from_json),
+    }
 }

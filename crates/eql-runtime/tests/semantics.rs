@@ -340,3 +340,20 @@ fn sample_groups_by_key() {
         [vec![Some(2), Some(3)], vec![Some(1), Some(0)]]
     );
 }
+
+#[test]
+fn timestamps_keep_milliseconds_by_default() {
+    let query = "sequence with maxspan=1s [network where true] [process where true]";
+    let events = [
+        json!({"@timestamp": "2024-05-14T09:01:00.0004Z", "event": {"category": "network"}}),
+        json!({"@timestamp": "2024-05-14T09:01:01.0008Z", "event": {"category": "process"}}),
+    ];
+    // As an Elasticsearch `date` field, both times truncate to whole
+    // milliseconds, so the gap is exactly the 1 s maxspan.
+    assert_eq!(run(query, &events), [vec![Some(0), Some(1)]]);
+    let nanos = run_with(query, &events, Options::new().nanosecond_timestamps(true));
+    assert!(
+        nanos.is_empty(),
+        "a 1000.4 ms gap exceeds maxspan in nanoseconds"
+    );
+}
