@@ -15,6 +15,8 @@
 //! file is absent the test prints that it was skipped and passes, unless
 //! the environment variable `CI` is set, in which case it fails.
 
+mod common;
+
 use eql::compiler::QueryPlan;
 use eql::{FieldType, Options, RuleSet, Schema};
 use serde::Deserialize;
@@ -266,19 +268,6 @@ fn read_cases(file: &Path) -> Vec<Case> {
         .collect()
 }
 
-/// Reads `tests/cases-known-failures.txt`. Blank lines and lines starting
-/// with `#` are ignored.
-fn known_failures() -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases-known-failures.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("failed to read {}: {e}", path.display()));
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn semantic_cases() {
     let Some(file) = shared_cases() else {
@@ -289,7 +278,7 @@ fn semantic_cases() {
     let ids: BTreeSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids.len(), cases.len(), "distinct case ids");
 
-    let known = known_failures();
+    let known = common::read_known_failures("tests/cases-known-failures.txt");
     let unknown_ids: Vec<&String> = known
         .iter()
         .filter(|id| !ids.contains(id.as_str()))

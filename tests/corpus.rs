@@ -11,6 +11,8 @@
 //! detection-rules folder. A test fails both on a new failure and on a
 //! listed rule that now compiles, so the list stays exact.
 
+mod common;
+
 use eql::rules::{LoadReport, LoadedRule};
 use eql::{Options, RuleSet, RuleSource};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -62,19 +64,6 @@ fn relative_path(corpus: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Reads `tests/corpus-known-failures.txt`. Blank lines and lines starting
-/// with `#` are ignored.
-fn known_failures() -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-known-failures.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("failed to read {}: {e}", path.display()));
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
-
 fn sources(rules: &[LoadedRule]) -> Vec<RuleSource> {
     rules.iter().map(|rule| rule.source.clone()).collect()
 }
@@ -107,7 +96,7 @@ fn check_against_known(
     failures: &BTreeMap<String, String>,
     checked: &BTreeSet<String>,
 ) {
-    let known: BTreeSet<String> = known_failures()
+    let known: BTreeSet<String> = common::read_known_failures("tests/corpus-known-failures.txt")
         .into_iter()
         .filter(|path| checked.contains(path))
         .collect();
@@ -232,7 +221,7 @@ fn folder_compiles() {
         .iter()
         .map(|r| relative_path(&corpus, &r.path))
         .collect();
-    let stale: Vec<String> = known_failures()
+    let stale: Vec<String> = common::read_known_failures("tests/corpus-known-failures.txt")
         .into_iter()
         .filter(|path| !checked.contains(path))
         .collect();

@@ -7,6 +7,7 @@
 use eql::rules::{LoadReport, LoadedRule};
 use eql::{Event, Match, Options, RuleSet};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The root of the `eql` package.
@@ -175,4 +176,17 @@ pub fn timestamp_ms(source: &Value) -> i64 {
     let nanos = eql::runtime::parse_timestamp(&value)
         .unwrap_or_else(|| panic!("invalid @timestamp {text}"));
     nanos / 1_000_000
+}
+
+/// Reads a known-failures list from a file in the package: one entry per
+/// line, with blank lines and lines starting with `#` ignored.
+pub fn read_known_failures(relative: &str) -> BTreeSet<String> {
+    let path = package_path(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("failed to read {}: {e}", path.display()));
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect()
 }

@@ -168,17 +168,8 @@ impl Session {
                 RuleState::Sequence(state) => {
                     let mut completed = Vec::new();
                     state.push(&event, hits, any_hit, &mut completed);
-                    for (join_keys, events) in completed {
-                        let join_keys = render_date_keys(join_keys, &self.date_keys[index], false);
-                        limiter.offer(
-                            Match {
-                                rule: index,
-                                join_keys,
-                                events,
-                            },
-                            out,
-                        );
-                    }
+                    let date_keys = &self.date_keys[index];
+                    offer_all(limiter, index, completed, date_keys, false, out);
                 }
                 RuleState::Sample(state) => {
                     if any_hit {
@@ -200,30 +191,18 @@ impl Session {
                 RuleState::Sequence(state) => {
                     let mut completed = Vec::new();
                     state.flush(&mut completed);
-                    for (join_keys, events) in completed {
-                        let join_keys = render_date_keys(join_keys, &self.date_keys[index], false);
-                        limiter.offer(
-                            Match {
-                                rule: index,
-                                join_keys,
-                                events,
-                            },
-                            out,
-                        );
-                    }
+                    offer_all(
+                        limiter,
+                        index,
+                        completed,
+                        &self.date_keys[index],
+                        false,
+                        out,
+                    );
                 }
                 RuleState::Sample(state) => {
-                    for (join_keys, events) in state.finish(max_samples, limiter.cap()) {
-                        let join_keys = render_date_keys(join_keys, &self.date_keys[index], true);
-                        limiter.offer(
-                            Match {
-                                rule: index,
-                                join_keys,
-                                events,
-                            },
-                            out,
-                        );
-                    }
+                    let samples = state.finish(max_samples, limiter.cap());
+                    offer_all(limiter, index, samples, &self.date_keys[index], true, out);
                 }
             }
             limiter.flush(out);
@@ -285,6 +264,26 @@ impl RuleSet {
         }
         session.flush(&mut out);
         out
+    }
+}
+
+/// Passes the completed sequences or samples of rule `index` through its
+/// limiter, with date keys rendered.
+fn offer_all(
+    limiter: &mut Limiter,
+    index: usize,
+    completed: Vec<(Vec<OwnedValue>, Vec<MatchEvent>)>,
+    date_keys: &[bool],
+    sample: bool,
+    out: &mut Vec<Match>,
+) {
+    for (join_keys, events) in completed {
+        let result = Match {
+            rule: index,
+            join_keys: render_date_keys(join_keys, date_keys, sample),
+            events,
+        };
+        limiter.offer(result, out);
     }
 }
 
