@@ -256,7 +256,6 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut per_rule: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut read = 0u64;
     let mut matches = Vec::new();
     let mut emit = |matches: &mut Vec<eql::Match>, out: &mut BufWriter<_>| -> Result<(), String> {
         for m in matches.drain(..) {
@@ -270,8 +269,7 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
     if args.stream {
         let mut session = rules.session();
         for path in &args.logs {
-            read_events(path, &mut reader, &mut rejects, &mut |event| {
-                read += 1;
+            read_events(path, &mut reader, &mut rejects, None, &mut |event| {
                 session.push(event, &mut matches);
             })?;
             emit(&mut matches, &mut out)?;
@@ -282,17 +280,18 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
     } else {
         let mut events = Vec::new();
         for path in &args.logs {
-            read_events(path, &mut reader, &mut rejects, &mut |event| {
+            let relevant_to = Some(rules);
+            read_events(path, &mut reader, &mut rejects, relevant_to, &mut |event| {
                 events.push(event)
             })?;
         }
-        read = events.len() as u64;
         matches = rules.run_batch(events);
         emit(&mut matches, &mut out)?;
     }
     out.flush()
         .map_err(|e| format!("cannot write the results: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
+    let read = reader.events_read();
     eprintln!("hunt: events read: {read}");
     eprintln!("hunt: events rejected: {}", rejects.count);
     for place in &rejects.shown {
@@ -320,11 +319,14 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
 }
 
 /// Reads the events of one input, calling `sink` for each one that parses
-/// and recording the position and reason of each one that does not.
+/// and recording the position and reason of each one that does not. With
+/// `relevant_to`, events that no rule of that set can use are dropped
+/// before their text is copied; the results stay the same.
 fn read_events(
     path: &Path,
     reader: &mut eql::EventReader,
     rejects: &mut Rejects,
+    relevant_to: Option<&RuleSet>,
     sink: &mut dyn FnMut(eql::Event),
 ) -> Result<(), String> {
     let name = path.display().to_string();
@@ -362,8 +364,13 @@ fn read_events(
         if text.trim().is_empty() {
             continue;
         }
-        match reader.read_line(text) {
-            Ok(event) => sink(event),
+        let result = match relevant_to {
+            Some(rules) => reader.read_line_if(text, |event| rules.is_relevant(event)),
+            None => reader.read_line(text).map(Some),
+        };
+        match result {
+            Ok(Some(event)) => sink(event),
+            Ok(None) => {}
             Err(e) => rejects.add(format!("{name}:{number}: {e}")),
         }
     }

@@ -223,6 +223,11 @@ impl EventReader {
         }
     }
 
+    /// Returns how many events this reader has built, kept or not.
+    pub fn events_read(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Parses one line of NDJSON into an event.
     ///
     /// # Errors
@@ -230,6 +235,36 @@ impl EventReader {
     /// Returns a [`ReadError`] for invalid JSON, a non-object, or a
     /// timestamp that is not a date.
     pub fn read_line(&mut self, line: &str) -> Result<Event, ReadError> {
+        let mut event = self.read_fields(line)?;
+        event.source = Arc::from(line);
+        Ok(event)
+    }
+
+    /// Parses one line of NDJSON and keeps the event only when `keep`
+    /// accepts it; the line's text is copied only for kept events.
+    ///
+    /// A batch that holds millions of events saves most of its memory this
+    /// way: pass [`RuleSet::is_relevant`](crate::RuleSet::is_relevant).
+    /// Dropped events still count in the input positions ([`Event::seq`]).
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ReadError`] as [`EventReader::read_line`] does.
+    pub fn read_line_if(
+        &mut self,
+        line: &str,
+        keep: impl FnOnce(&Event) -> bool,
+    ) -> Result<Option<Event>, ReadError> {
+        let mut event = self.read_fields(line)?;
+        if !keep(&event) {
+            return Ok(None);
+        }
+        event.source = Arc::from(line);
+        Ok(Some(event))
+    }
+
+    /// Reads the slots and the timestamp of a line, with an empty source.
+    fn read_fields(&mut self, line: &str) -> Result<Event, ReadError> {
         let mut slots = vec![FieldValues::new(); self.trie.targets()];
         self.trie.read(line, &mut slots).map_err(|e| {
             let message = strip_position(&e.to_string());
@@ -243,7 +278,7 @@ impl EventReader {
             }
         })?;
         let stamp = slots.pop().unwrap_or_default();
-        self.finish(slots, &stamp, Arc::from(line))
+        self.finish(slots, &stamp, Arc::from(""))
     }
 
     /// Builds an event from parsed JSON; `source` is the text kept for
@@ -387,6 +422,23 @@ mod tests {
             }
             assert_eq!(from_line.timestamp, from_value.timestamp, "{line}");
         }
+    }
+
+    #[test]
+    fn read_line_if_drops_but_counts() {
+        let (mut r, f) = reader(&["a"]);
+        let slot = f.get("a").unwrap();
+        let dropped = r
+            .read_line_if(r#"{"a": 1}"#, |e| e.values(slot) == [Value::Int(2)])
+            .unwrap();
+        assert!(dropped.is_none());
+        let kept = r
+            .read_line_if(r#"{"a": 2}"#, |e| e.values(slot) == [Value::Int(2)])
+            .unwrap()
+            .expect("event with a = 2 is kept");
+        assert_eq!(kept.seq, 1);
+        assert_eq!(&*kept.source, r#"{"a": 2}"#);
+        assert_eq!(r.events_read(), 2);
     }
 
     #[test]
