@@ -141,6 +141,11 @@ fn add_fields(schema: &mut Schema, prefix: &str, value: &Value) {
         // A null is no value, so it maps nothing, as in Elasticsearch.
         Value::Null => {}
         Value::String(_) if prefix == TIMESTAMP_FIELD => schema.insert(prefix, FieldType::Date),
+        // ECS maps address fields (`source.ip`, `destination.ip`) as `ip`;
+        // a string that parses as an address stands in for that mapping.
+        Value::String(text) if text.parse::<std::net::IpAddr>().is_ok() => {
+            insert_type(schema, prefix, FieldType::Ip)
+        }
         Value::String(_) => insert_type(schema, prefix, FieldType::Keyword),
         Value::Bool(_) => insert_type(schema, prefix, FieldType::Boolean),
         Value::Number(n) if n.is_f64() => insert_type(schema, prefix, FieldType::Double),

@@ -75,6 +75,10 @@ impl Emitter {
                     Instr::JumpIfTrue(target)
                 };
             }
+            // A negated computed test stays one leaf, so that on arrays it
+            // holds when some value combination fails the test, as
+            // Elasticsearch evaluates its scripts per value.
+            Node::Not(inner) if is_script(inner) => self.leaf(node)?,
             Node::Not(inner) => {
                 self.logic(inner)?;
                 self.push(Instr::Not);
@@ -239,6 +243,18 @@ fn collect_slots(node: &Node, out: &mut Vec<Slot>) {
         }
         Node::Call(_, _, args) => args.iter().for_each(|a| collect_slots(a, out)),
     }
+}
+
+/// Returns true for leaves that Elasticsearch evaluates as a script:
+/// anything but logic, constants, term tests and null tests on a field.
+fn is_script(node: &Node) -> bool {
+    let logic_or_const = matches!(
+        node,
+        Node::And(..) | Node::Or(..) | Node::Not(_) | Node::Const(_)
+    );
+    let field_null_test =
+        matches!(node, Node::IsNull(subject) if matches!(**subject, Node::Field(_)));
+    !logic_or_const && !field_null_test && !is_term(node)
 }
 
 /// Returns true for leaves that Elasticsearch runs as Lucene queries on a

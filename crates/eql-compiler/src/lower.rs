@@ -109,6 +109,60 @@ impl Lowerer<'_> {
             .map(|(_, field_type)| field_type)
     }
 
+    /// Converts a constant compared with a field to the field's type, as
+    /// Elasticsearch converts a query term: dates (with the mapping's
+    /// format) to nanoseconds, numbers to text for keyword fields, numeric
+    /// text to numbers for numeric fields.
+    fn typed_constant(
+        &self,
+        slot: Slot,
+        value: OwnedValue,
+        span: Span,
+    ) -> Result<OwnedValue, CompileError> {
+        let Some(field_type) = self.slot_type(slot) else {
+            return Ok(value);
+        };
+        if value.is_null() {
+            return Ok(value);
+        }
+        if matches!(field_type, FieldType::Long | FieldType::Double) {
+            // Numeric text becomes a number, but a decimal constant stays
+            // decimal: `serial_event_id < 4.5` must not become `< 4`.
+            return Ok(match &value {
+                Value::Str(text) => match text.trim().parse::<i64>() {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => text.trim().parse::<f64>().map_or(value, Value::Float),
+                },
+                _ => value,
+            });
+        }
+        if !field_type.is_date() {
+            return Ok(field_type.coerce(value));
+        }
+        let dotted = &self.fields.path(slot).dotted;
+        let format = self
+            .schema
+            .and_then(|s| s.field_info(dotted))
+            .and_then(|info| info.format.as_deref());
+        let parsed = format
+            .and_then(|f| crate::time::DateFormat::from_mapping(f).parse(&value))
+            .or_else(|| crate::time::parse_timestamp(&value));
+        let nanos = parsed.ok_or_else(|| {
+            err(
+                Kind::TypeMismatch,
+                span,
+                format!(
+                    "[{}] is not a date; write ISO 8601 such as \"2024-05-14T08:00:00Z\", epoch milliseconds, or the field's format",
+                    self.text(span)
+                ),
+            )
+        })?;
+        let keep_nanos = field_type == FieldType::DateNanos;
+        Ok(Value::Int(crate::time::truncate_to_precision(
+            nanos, keep_nanos,
+        )))
+    }
+
     /// Resolves a field reference to a slot, or to null for an unmapped
     /// optional field.
     pub fn field(&mut self, field: &FieldRef) -> Result<Typed, CompileError> {
@@ -210,7 +264,29 @@ impl Lowerer<'_> {
                 let subject_node = self.expr(subject)?;
                 let mut values = Vec::with_capacity(list.len());
                 for item in list {
-                    values.push(self.constant(item, "an element of [in]")?);
+                    let value = self.constant(item, "an element of [in]")?;
+                    let value = match &subject_node.node {
+                        Node::Field(slot) => self.typed_constant(*slot, value, item.span)?,
+                        _ => value,
+                    };
+                    values.push(value);
+                }
+                let ip_field = match &subject_node.node {
+                    Node::Field(slot) => self.slot_type(*slot) == Some(FieldType::Ip),
+                    _ => false,
+                };
+                if ip_field && !*insensitive && values.iter().all(|v| v.as_str().is_some()) {
+                    let mut args = vec![subject_node.node];
+                    args.extend(values.into_iter().map(Node::Const));
+                    let test = Node::Call(Function::CidrMatch, false, args);
+                    return Ok(Typed {
+                        node: if *negated {
+                            Node::Not(Box::new(test))
+                        } else {
+                            test
+                        },
+                        kind: ValueKind::Boolean,
+                    });
                 }
                 let mode = if *insensitive {
                     MatchMode::InInsensitive
@@ -354,20 +430,26 @@ impl Lowerer<'_> {
             Node::Field(slot) => self.slot_type(*slot),
             _ => None,
         };
-        if let Some(date_type) = field_type.filter(|t| t.is_date()) {
-            if let Node::Const(value) = &right_node {
-                let nanos = date_constant(value, date_type).ok_or_else(|| {
-                    err(
-                        Kind::TypeMismatch,
-                        right.span,
-                        format!(
-                            "[{}] is not a date; write ISO 8601 such as \"2024-05-14T08:00:00Z\" or epoch milliseconds",
-                            self.text(right.span)
-                        ),
-                    )
-                })?;
-                right_node = Node::Const(Value::Int(nanos));
+        if let (Node::Field(slot), Node::Const(value)) = (&left_node, &right_node) {
+            let typed = self.typed_constant(*slot, value.clone(), right.span)?;
+            // An ip field equals a string as an address or a CIDR block, so
+            // `==` is a CIDR match (which also ignores IPv6 spelling).
+            if field_type == Some(FieldType::Ip)
+                && matches!(op, CompareOp::Eq | CompareOp::NotEq)
+                && matches!(typed, Value::Str(_))
+            {
+                let test = Node::Call(
+                    Function::CidrMatch,
+                    false,
+                    vec![left_node, Node::Const(typed)],
+                );
+                return Ok(boolean(if op == CompareOp::NotEq {
+                    Node::Not(Box::new(test))
+                } else {
+                    test
+                }));
             }
+            right_node = Node::Const(typed);
         }
         let (kind, negate) = match op {
             CompareOp::Eq => (CompareKind::Eq, false),
@@ -516,6 +598,23 @@ impl Lowerer<'_> {
                         t.kind.name()
                     ),
                 ));
+            }
+            if function == Function::CidrMatch && index == 0 {
+                if let Node::Field(slot) = &t.node {
+                    let found = self.slot_type(*slot);
+                    if let Some(found) = found.filter(|f| *f != FieldType::Ip) {
+                        return Err(err(
+                            Kind::TypeMismatch,
+                            arg.span,
+                            format!(
+                                "first argument of [{}] must be [ip], found [{}] of type [{}]",
+                                self.text(whole.span),
+                                self.text(arg.span),
+                                found.name()
+                            ),
+                        ));
+                    }
+                }
             }
             let must_be_constant = match function {
                 Function::CidrMatch => index > 0,
@@ -776,15 +875,4 @@ fn opposite(kind: CompareKind) -> CompareKind {
         CompareKind::GtEq => CompareKind::Lt,
         CompareKind::Eq => CompareKind::Eq,
     }
-}
-
-/// Converts a constant compared with a date field to nanoseconds: strings
-/// are dates, numbers are epoch milliseconds. A `date` field keeps
-/// milliseconds, so the constant is truncated like the field's values.
-fn date_constant(value: &Value<'_>, field_type: FieldType) -> Option<i64> {
-    let nanos = crate::time::parse_timestamp(value)?;
-    Some(crate::time::truncate_to_precision(
-        nanos,
-        field_type == FieldType::DateNanos,
-    ))
 }

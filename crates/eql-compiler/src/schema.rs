@@ -5,7 +5,9 @@
 //! Elasticsearch.
 
 use crate::functions::ValueKind;
+use crate::value::{OwnedValue, Value};
 use hashbrown::HashMap;
+use std::borrow::Cow;
 
 /// The Elasticsearch field types that change how EQL treats a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +55,60 @@ impl FieldType {
         }
     }
 
+    /// Returns the Elasticsearch name of the type, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Keyword => "keyword",
+            FieldType::Text => "text",
+            FieldType::Long => "long",
+            FieldType::Double => "double",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::DateNanos => "date_nanos",
+            FieldType::Ip => "ip",
+            FieldType::Version => "version",
+            FieldType::Other => "object",
+        }
+    }
+
     /// Returns true for `date` and `date_nanos`.
     pub fn is_date(self) -> bool {
         matches!(self, FieldType::Date | FieldType::DateNanos)
+    }
+
+    /// Converts a value to this type the way Elasticsearch indexes a JSON
+    /// value into a field of it: a number in a keyword field is its text, a
+    /// numeric string in a numeric field is the number, `"true"` in a
+    /// boolean field is `true`. Values that do not convert stay as they
+    /// are; dates are converted elsewhere, with their format.
+    pub fn coerce(self, value: OwnedValue) -> OwnedValue {
+        match (self, value) {
+            (
+                FieldType::Keyword | FieldType::Version,
+                v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_)),
+            ) => Value::Str(Cow::Owned(v.to_string())),
+            (FieldType::Long, Value::Str(text)) => {
+                let text = text.trim();
+                match text.parse::<i64>() {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => text.parse::<f64>().map_or_else(
+                        |_| Value::Str(Cow::Owned(text.to_string())),
+                        |f| Value::Int(f as i64),
+                    ),
+                }
+            }
+            (FieldType::Long, Value::Float(f)) => Value::Int(f as i64),
+            (FieldType::Double, Value::Str(text)) => match text.trim().parse::<f64>() {
+                Ok(f) => Value::Float(f),
+                Err(_) => Value::Str(text),
+            },
+            (FieldType::Boolean, Value::Str(text)) => match text.as_ref() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::Str(text),
+            },
+            (_, v) => v,
+        }
     }
 
     /// Returns the kind the type checker uses for the type.

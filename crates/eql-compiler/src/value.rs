@@ -172,13 +172,19 @@ impl<'a> Value<'a> {
 }
 
 /// Join keys compare by value: an integer equals the same float, so
-/// equality and hashing treat integral floats as integers.
+/// equality and hashing treat integral floats as integers. A string never
+/// equals a number here (unlike [`Value::sql_eq`]), so equal values hash
+/// alike.
 impl PartialEq for Value<'_> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits() || a == b,
-            _ => self.sql_eq(other).unwrap_or(false),
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Int(i), Value::Float(f)) | (Value::Float(f), Value::Int(i)) => *i as f64 == *f,
+            _ => false,
         }
     }
 }
@@ -221,15 +227,38 @@ impl fmt::Display for Value<'_> {
             Value::Null => f.write_str("null"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => {
-                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e7 {
-                    write!(f, "{x:.1}")
-                } else {
-                    write!(f, "{x}")
-                }
-            }
+            Value::Float(x) => f.write_str(&java_double(*x)),
             Value::Str(s) => f.write_str(s),
         }
+    }
+}
+
+/// Formats a double as Java's `Double.toString` does, which is how
+/// Elasticsearch's `string()` and `concat()` render it: plain decimals with
+/// at least one fractional digit between 10^-3 and 10^7, scientific
+/// notation such as `1.0E7` outside that range.
+fn java_double(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let magnitude = x.abs();
+    if x == 0.0 || (1e-3..1e7).contains(&magnitude) {
+        let plain = format!("{x}");
+        return if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        };
+    }
+    let scientific = format!("{x:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    if mantissa.contains('.') {
+        format!("{mantissa}E{exponent}")
+    } else {
+        format!("{mantissa}.0E{exponent}")
     }
 }
 
@@ -305,8 +334,19 @@ mod tests {
     }
 
     #[test]
-    fn float_display_keeps_decimal_point() {
+    fn float_display_follows_java() {
         assert_eq!(Value::Float(42.5).to_string(), "42.5");
         assert_eq!(Value::Float(2.0).to_string(), "2.0");
+        assert_eq!(Value::Float(10000000.0).to_string(), "1.0E7");
+        assert_eq!(Value::Float(0.0001).to_string(), "1.0E-4");
+        assert_eq!(Value::Float(-1.25e-5).to_string(), "-1.25E-5");
+        assert_eq!(Value::Float(0.001).to_string(), "0.001");
+        assert_eq!(Value::Float(0.0).to_string(), "0.0");
+    }
+
+    #[test]
+    fn strings_never_equal_numbers_as_keys() {
+        assert_ne!(Value::Str("5".into()), Value::Int(5));
+        assert_eq!(Value::Str("5".into()).sql_eq(&Value::Int(5)), Some(true));
     }
 }

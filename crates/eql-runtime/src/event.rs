@@ -4,7 +4,7 @@ use crate::fast_read::{PathTrie, NOT_AN_OBJECT};
 pub use eql_compiler::time::{
     format_timestamp, parse_timestamp, truncate_to_precision, DateFormat,
 };
-use eql_compiler::{FieldTable, OwnedValue, Slot, Value};
+use eql_compiler::{FieldTable, FieldType, OwnedValue, Slot, Value};
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::fmt;
@@ -158,6 +158,9 @@ pub(crate) struct SlotSpec {
     pub nanos: bool,
     /// The value that replaces an explicit JSON `null`.
     pub null_value: Option<OwnedValue>,
+    /// The mapped type that values convert to, as Elasticsearch converts
+    /// them when indexing (a number in a keyword field becomes text).
+    pub coerce: Option<FieldType>,
 }
 
 impl SlotSpec {
@@ -319,6 +322,11 @@ impl EventReader {
         // Date fields hold nanoseconds since the epoch, so they compare and
         // join by instant whatever format each document used.
         for (values, spec) in slots.iter_mut().zip(&self.specs) {
+            if let Some(field_type) = spec.coerce {
+                for value in values.iter_mut() {
+                    *value = field_type.coerce(std::mem::replace(value, Value::Null));
+                }
+            }
             if let Some(format) = &spec.date {
                 for value in values.iter_mut() {
                     if let Some(nanos) = format.parse(value) {

@@ -272,6 +272,12 @@ fn slot_spec(dotted: &str, options: &Options) -> SlotSpec {
                 .unwrap_or_default()
         }),
         nanos: date_type == Some(FieldType::DateNanos),
+        coerce: info.map(|i| i.field_type).filter(|t| {
+            matches!(
+                t,
+                FieldType::Keyword | FieldType::Long | FieldType::Double | FieldType::Boolean
+            )
+        }),
         null_value: info
             .and_then(|i| i.null_value.as_ref())
             .and_then(Value::from_json),

@@ -88,7 +88,7 @@ impl<'a> Ctx<'a> {
     ///
     /// A backslash before any other character stays in the string, so the
     /// Windows path `"C:\Windows\System32"` means `C:\Windows\System32`.
-    /// Elasticsearch rejects such a backslash; keeping it is more forgiving.
+    /// Elasticsearch's unquoting keeps such a backslash too.
     /// A path such as `"C:\temp"` still contains the escape `\t`. A raw line
     /// break ends the line before the string is closed, which is an error.
     fn escaped_string(&self, input: &'a str) -> PResult<'a, (String, Span)> {
