@@ -17,6 +17,8 @@ const DEFAULT_LOGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data")
 
 /// How many rejected events the summary lists by position.
 const REJECTS_SHOWN: usize = 5;
+/// How many skipped rule files the summary names.
+const SKIPS_SHOWN: usize = 5;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -134,9 +136,25 @@ fn run(mut args: Args) -> Result<u8, String> {
     }
     if !report.skipped.is_empty() {
         eprintln!(
-            "hunt: skipped {} rule file(s) that are not EQL",
+            "hunt: skipped {} rule file(s) that are not EQL:",
             report.skipped.len()
         );
+        for skipped in report.skipped.iter().take(SKIPS_SHOWN) {
+            eprintln!("hunt:   {}: {}", skipped.path.display(), skipped.reason);
+        }
+        if report.skipped.len() > SKIPS_SHOWN {
+            eprintln!(
+                "hunt:   ... and {} more",
+                report.skipped.len() - SKIPS_SHOWN
+            );
+        }
+    }
+    if report.rules.is_empty() && report.errors.is_empty() {
+        let paths: Vec<String> = args.rules.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "no EQL rule found in {}; give .toml detection rules, .eql files or --query",
+            paths.join(", ")
+        ));
     }
     let options = options(&args)?;
     let started = Instant::now();
@@ -146,13 +164,20 @@ fn run(mut args: Args) -> Result<u8, String> {
         Err(errors) => {
             print_rule_errors(&report.rules, &errors);
             eprintln!(
-                "hunt: {} of {} rule(s) failed to compile",
+                "hunt: {} of {} rule(s) failed to compile; no rule was run",
                 errors.len(),
                 sources.len()
             );
             return Ok(EXIT_RULES);
         }
     };
+    if !report.errors.is_empty() && !args.check {
+        eprintln!(
+            "hunt: {} rule file(s) could not be read; no rule was run",
+            report.errors.len()
+        );
+        return Ok(EXIT_RULES);
+    }
     if args.check {
         eprintln!(
             "hunt: {} rule(s) compiled in {:.1} ms",
@@ -260,30 +285,43 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
     let mut emit = |matches: &mut Vec<eql::Match>, out: &mut BufWriter<_>| -> Result<(), String> {
         for m in matches.drain(..) {
             *per_rule.entry(m.rule).or_default() += 1;
-            writeln!(out, "{}", eql::output::match_to_json(rules, &m))
-                .map_err(|e| format!("cannot write the results: {e}"))?;
+            if let Err(e) = writeln!(out, "{}", eql::output::match_to_json(rules, &m)) {
+                // A closed pipe (`hunt ... | head`) means the reader is
+                // done; stop quietly like other command-line tools.
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    std::process::exit(0);
+                }
+                return Err(format!("cannot write the results: {e}"));
+            }
         }
         Ok(())
     };
     let mut stats = None;
+    let mut input_errors: Vec<String> = Vec::new();
     if args.stream {
         let mut session = rules.session();
         for path in &args.logs {
-            read_events(path, &mut reader, &mut rejects, None, &mut |event| {
+            let result = read_events(path, &mut reader, &mut rejects, None, &mut |event| {
                 session.push(event, &mut matches);
-            })?;
+            });
+            if let Err(e) = result {
+                input_errors.push(e);
+            }
             emit(&mut matches, &mut out)?;
         }
+        stats = Some(session.stats());
         session.flush(&mut matches);
         emit(&mut matches, &mut out)?;
-        stats = Some(session.stats());
     } else {
         let mut events = Vec::new();
         for path in &args.logs {
             let relevant_to = Some(rules);
-            read_events(path, &mut reader, &mut rejects, relevant_to, &mut |event| {
+            let result = read_events(path, &mut reader, &mut rejects, relevant_to, &mut |event| {
                 events.push(event)
-            })?;
+            });
+            if let Err(e) = result {
+                input_errors.push(e);
+            }
         }
         matches = rules.run_batch(events);
         emit(&mut matches, &mut out)?;
@@ -292,10 +330,24 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
         .map_err(|e| format!("cannot write the results: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
     let read = reader.events_read();
+    eprintln!("hunt: rules: {}", rules.rules().len());
     eprintln!("hunt: events read: {read}");
     eprintln!("hunt: events rejected: {}", rejects.count);
     for place in &rejects.shown {
         eprintln!("hunt:   {place}");
+    }
+    if rejects.count > rejects.shown.len() as u64 {
+        eprintln!(
+            "hunt:   ... and {} more",
+            rejects.count - rejects.shown.len() as u64
+        );
+    }
+    let undated = reader.events_without_timestamp();
+    if undated > 0 {
+        eprintln!(
+            "hunt: {undated} event(s) have no {}; sequences skip them (set --timestamp-field)",
+            args.timestamp_field
+        );
     }
     if let Some(stats) = stats {
         if stats.out_of_order > 0 {
@@ -315,6 +367,16 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
         0.0
     };
     eprintln!("hunt: time: {:.3} s, {:.0} events/s", elapsed, rate);
+    if !input_errors.is_empty() {
+        for error in &input_errors {
+            eprintln!("hunt: {error}");
+        }
+        eprintln!(
+            "hunt: {} input file(s) could not be read to the end; the results above cover what was read",
+            input_errors.len()
+        );
+        return Ok(EXIT_USAGE);
+    }
     Ok(0)
 }
 
@@ -341,6 +403,7 @@ fn read_events(
         }
     };
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
+    skip_byte_order_mark(&mut buffered).map_err(|e| format!("cannot read {name}: {e}"))?;
     let first = first_non_space(&mut buffered).map_err(|e| format!("cannot read {name}: {e}"))?;
     if first == Some(b'[') {
         let mut text = String::new();
@@ -349,18 +412,22 @@ fn read_events(
             .map_err(|e| format!("cannot read {name}: {e}"))?;
         return read_array(&name, &text, reader, rejects, sink);
     }
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut number = 0u64;
     loop {
         line.clear();
         let n = buffered
-            .read_line(&mut line)
+            .read_until(b'\n', &mut line)
             .map_err(|e| format!("cannot read {name} after line {number}: {e}"))?;
         if n == 0 {
             break;
         }
         number += 1;
-        let text = line.trim_end_matches(['\n', '\r']);
+        let Ok(text) = std::str::from_utf8(&line) else {
+            rejects.add(format!("{name}:{number}: the line is not valid UTF-8"));
+            continue;
+        };
+        let text = text.trim_end_matches(['\n', '\r']);
         if text.trim().is_empty() {
             continue;
         }
@@ -373,6 +440,14 @@ fn read_events(
             Ok(None) => {}
             Err(e) => rejects.add(format!("{name}:{number}: {e}")),
         }
+    }
+    Ok(())
+}
+
+/// Skips a UTF-8 byte order mark, which Windows tools often write first.
+fn skip_byte_order_mark(reader: &mut impl BufRead) -> std::io::Result<()> {
+    if reader.fill_buf()?.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
     }
     Ok(())
 }

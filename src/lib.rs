@@ -31,8 +31,13 @@ pub use eql_compiler as compiler;
 pub use eql_parser as parser;
 pub use eql_runtime as runtime;
 
-pub use eql_compiler::{FieldType, Schema};
+pub use eql_compiler::{FieldType, OwnedValue, Schema, Value};
 pub use eql_runtime::{
     Event, EventReader, Match, MatchEvent, Options, ReadError, ResultPosition, Rule, RuleError,
-    RuleSet, RuleSource, Session, SessionStats,
+    RuleErrorKind, RuleErrors, RuleSet, RuleSource, Session, SessionStats,
 };
+
+// Compiles the README's Rust examples as doctests, so they stay correct.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

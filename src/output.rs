@@ -6,8 +6,10 @@ use serde_json::json;
 /// Renders a match as one line of JSON:
 /// `{"rule": {"name", "id"}, "join_keys": [...], "events": [{"_source": {...}}, ...]}`.
 ///
-/// `_source` is the event's text exactly as read, byte for byte; a
-/// missing-event stage is `{"missing": true}`.
+/// `_source` is the event's text as read, except that line breaks between
+/// tokens (from a pretty-printed JSON array) become spaces so each result
+/// stays on one line; JSON strings cannot hold raw line breaks, so no value
+/// changes. A missing-event stage is `{"missing": true}`.
 pub fn match_to_json(rules: &RuleSet, result: &Match) -> String {
     let rule = &rules.rules()[result.rule];
     let header = json!({ "name": rule.name, "id": rule.id });
@@ -23,7 +25,12 @@ pub fn match_to_json(rules: &RuleSet, result: &Match) -> String {
         match event {
             MatchEvent::Event(e) => {
                 out.push_str("{\"_source\":");
-                out.push_str(e.source.trim());
+                let source = e.source.trim();
+                if source.contains(['\n', '\r']) {
+                    out.push_str(&source.replace(['\n', '\r'], " "));
+                } else {
+                    out.push_str(source);
+                }
                 out.push('}');
             }
             MatchEvent::Missing => out.push_str("{\"missing\":true}"),

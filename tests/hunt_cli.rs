@@ -375,3 +375,92 @@ fn gzip_and_array_match_ndjson() {
         );
     }
 }
+
+#[test]
+fn unreadable_file_keeps_other_results() {
+    let dir = TempDir::new("unreadable");
+    let missing = dir.join("absent.ndjson");
+    let rule = package_path(REFERENCE_RULE);
+    let matches = package_path(MATCHES);
+    let output = hunt(&[
+        "--rules",
+        path_arg(&rule),
+        path_arg(&missing),
+        path_arg(&matches),
+    ]);
+    let stderr = stderr_text(&output);
+    assert_eq!(output.status.code(), Some(2), "exit code; stderr: {stderr}");
+    assert_eq!(
+        stdout_lines(&output).len(),
+        11,
+        "the readable file's results are printed; stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("1 input file(s) could not be read"),
+        "stderr counts the unreadable file:\n{stderr}"
+    );
+}
+
+#[test]
+fn bad_bytes_and_bom_are_handled() {
+    let dir = TempDir::new("bytes");
+    let log = dir.join("events.ndjson");
+    let text = std::fs::read_to_string(package_path(MATCHES)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // A byte order mark before the first line, and a line that is not
+    // UTF-8 between the two events of a true positive.
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(lines[0].as_bytes());
+    bytes.extend_from_slice(b"\n{\"a\": \"\xff\xfe\"}\n");
+    bytes.extend_from_slice(lines[1].as_bytes());
+    bytes.push(b'\n');
+    std::fs::write(&log, bytes).unwrap();
+
+    let rule = package_path(REFERENCE_RULE);
+    let output = hunt(&["--rules", path_arg(&rule), path_arg(&log)]);
+    let stderr = stderr_text(&output);
+    assert_eq!(output.status.code(), Some(0), "exit code; stderr: {stderr}");
+    assert_eq!(stdout_lines(&output).len(), 1, "results; stderr: {stderr}");
+    let place = format!("{}:2: the line is not valid UTF-8", log.display());
+    assert!(stderr.contains(&place), "stderr lacks [{place}]:\n{stderr}");
+    assert!(
+        stderr.contains("hunt: events rejected: 1"),
+        "events rejected:\n{stderr}"
+    );
+}
+
+#[test]
+fn pretty_array_gives_one_line_each() {
+    let dir = TempDir::new("pretty");
+    let text = std::fs::read_to_string(package_path(MATCHES)).unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let array = dir.join("events.json");
+    std::fs::write(&array, serde_json::to_string_pretty(&events).unwrap()).unwrap();
+
+    let rule = package_path(REFERENCE_RULE);
+    let output = hunt(&["--rules", path_arg(&rule), path_arg(&array)]);
+    assert_eq!(output.status.code(), Some(0), "exit code");
+    let lines = stdout_lines(&output);
+    assert_eq!(lines.len(), 11, "one line per result");
+    for line in &lines {
+        parse_result(line);
+    }
+}
+
+#[test]
+fn empty_rules_folder_exit_2() {
+    let dir = TempDir::new("no-rules");
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let matches = package_path(MATCHES);
+    let output = hunt(&["--rules", path_arg(&rules), path_arg(&matches)]);
+    let stderr = stderr_text(&output);
+    assert_eq!(output.status.code(), Some(2), "exit code; stderr: {stderr}");
+    assert!(
+        stderr.contains("no EQL rule found"),
+        "stderr explains:\n{stderr}"
+    );
+}

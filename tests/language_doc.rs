@@ -566,9 +566,10 @@ fn function_table() {
 #[test]
 fn function_errors() {
     assert_rejected(
-        "any where safe(x)",
-        "unknown function [safe], did you mean [add]?",
+        "any where lenght(x) == 1",
+        "unknown function [lenght], did you mean [length]?",
     );
+    assert_rejected("any where safe(x)", "unknown function [safe] [E101]");
     assert_rejected("any where match(x, \"a\")", "unknown function [match]");
     assert_rejected(
         "any where concat() == \"\"",

@@ -543,7 +543,7 @@ impl Lowerer<'_> {
         args: &[Expr],
     ) -> Result<Typed, CompileError> {
         let Some(function) = Function::lookup(name) else {
-            let hint = strsim_best(name, Function::names())
+            let hint = closest_name(name, Function::names())
                 .map(|s| format!(", did you mean [{s}]?"))
                 .unwrap_or_default();
             return Err(err(
@@ -666,11 +666,14 @@ fn ordinal(n: usize) -> String {
     }
 }
 
-fn strsim_best<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+/// Returns the candidate closest to `name` when it is close enough to be
+/// a likely typo: at most one edit (a swap of two letters counts as one)
+/// per four characters, and fewer edits than `name` has characters.
+fn closest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_lowercase();
     candidates
-        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= 3.max(c.len() / 3))
+        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= 1.max(c.len() / 4) && *d < lower.chars().count())
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -874,5 +877,19 @@ fn opposite(kind: CompareKind) -> CompareKind {
         CompareKind::Gt => CompareKind::LtEq,
         CompareKind::GtEq => CompareKind::Lt,
         CompareKind::Eq => CompareKind::Eq,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_name_suggests_typos_only() {
+        let names = || Function::names();
+        assert_eq!(closest_name("lenght", names()), Some("length"));
+        assert_eq!(closest_name("startwith", names()), Some("startsWith"));
+        assert_eq!(closest_name("match", names()), None);
+        assert_eq!(closest_name("foo", names()), None);
     }
 }

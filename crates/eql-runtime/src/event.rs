@@ -187,6 +187,7 @@ pub struct EventReader {
     timestamp_field: String,
     tiebreaker: Option<Slot>,
     next_seq: u64,
+    without_timestamp: u64,
 }
 
 impl EventReader {
@@ -223,12 +224,20 @@ impl EventReader {
             timestamp_field: timestamp_field.to_string(),
             tiebreaker,
             next_seq: 0,
+            without_timestamp: 0,
         }
     }
 
     /// Returns how many events this reader has built, kept or not.
     pub fn events_read(&self) -> u64 {
         self.next_seq
+    }
+
+    /// Returns how many of those events had no timestamp field. Sequences
+    /// skip such events, so a high count usually means the timestamp
+    /// field option names the wrong field.
+    pub fn events_without_timestamp(&self) -> u64 {
+        self.without_timestamp
     }
 
     /// Parses one line of NDJSON into an event.
@@ -350,6 +359,9 @@ impl EventReader {
             .unwrap_or(Value::Null);
         let seq = self.next_seq;
         self.next_seq += 1;
+        if timestamp.is_none() {
+            self.without_timestamp += 1;
+        }
         Ok(Event {
             slots,
             timestamp,

@@ -34,7 +34,7 @@ pub mod vm;
 
 pub use event::{format_timestamp, parse_timestamp, Event, EventReader, ReadError};
 pub use options::{Options, ResultPosition};
-pub use ruleset::{Rule, RuleError, RuleErrorKind, RuleSet, RuleSource};
+pub use ruleset::{Rule, RuleError, RuleErrorKind, RuleErrors, RuleSet, RuleSource};
 pub use session::{compare_events, Match, MatchEvent, Session, SessionStats};
 
 #[cfg(test)]

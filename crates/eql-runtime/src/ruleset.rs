@@ -92,6 +92,43 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
+/// The rules of a set that failed to compile: one [`RuleError`] per rule.
+///
+/// It dereferences to a slice of the errors and implements
+/// [`std::error::Error`], so `?` works in a function returning
+/// `Box<dyn Error>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleErrors(pub Vec<RuleError>);
+
+impl std::ops::Deref for RuleErrors {
+    type Target = [RuleError];
+
+    fn deref(&self) -> &[RuleError] {
+        &self.0
+    }
+}
+
+impl IntoIterator for RuleErrors {
+    type Item = RuleError;
+    type IntoIter = std::vec::IntoIter<RuleError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for RuleErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} rule(s) failed to compile", self.0.len())?;
+        for error in &self.0 {
+            write!(f, "\n{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RuleErrors {}
+
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -129,8 +166,9 @@ impl RuleSet {
     ///
     /// # Errors
     ///
-    /// Returns the list of [`RuleError`]s when any rule fails.
-    pub fn new(rules: &[RuleSource], options: Options) -> Result<RuleSet, Vec<RuleError>> {
+    /// Returns [`RuleErrors`], one [`RuleError`] per failed rule, when any
+    /// rule fails.
+    pub fn new(rules: &[RuleSource], options: Options) -> Result<RuleSet, RuleErrors> {
         let mut fields = FieldTable::new();
         for (alias, target) in &options.aliases {
             fields.add_alias(alias, target);
@@ -174,7 +212,7 @@ impl RuleSet {
             }
         }
         if !errors.is_empty() {
-            return Err(errors);
+            return Err(RuleErrors(errors));
         }
         let slot_specs = slot_specs(&fields, &options);
         Ok(RuleSet {
@@ -196,7 +234,7 @@ impl RuleSet {
     /// Returns the [`RuleError`] when the query fails to compile.
     pub fn single(query: &str, options: Options) -> Result<RuleSet, Box<RuleError>> {
         RuleSet::new(&[RuleSource::new("query", "query", query)], options)
-            .map_err(|mut errors| Box::new(errors.remove(0)))
+            .map_err(|mut errors| Box::new(errors.0.remove(0)))
     }
 
     /// Returns the compiled rules, in the order given.

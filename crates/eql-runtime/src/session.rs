@@ -116,14 +116,14 @@ impl Session {
     /// Returns the session's counters.
     pub fn stats(&self) -> SessionStats {
         let mut stats = self.stats.clone();
-        stats.evicted_partials = self
+        stats.evicted_partials += self
             .states
             .iter()
             .map(|s| match s {
                 RuleState::Sequence(seq) => seq.evicted,
                 _ => 0,
             })
-            .sum();
+            .sum::<u64>();
         stats
     }
 
@@ -181,7 +181,8 @@ impl Session {
     }
 
     /// Ends the stream: appends every result still held back and resets
-    /// the session for a new stream.
+    /// the session for a new stream. The counters of [`Session::stats`]
+    /// keep counting across streams.
     pub fn flush(&mut self, out: &mut Vec<Match>) {
         let max_samples = self.rules.inner.options.max_samples_per_key;
         for (index, state) in self.states.iter_mut().enumerate() {
@@ -207,8 +208,10 @@ impl Session {
             }
             limiter.flush(out);
         }
+        let stats = self.stats();
         let rules = self.rules.clone();
         *self = Session::new(rules);
+        self.stats = stats;
     }
 }
 
