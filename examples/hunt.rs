@@ -28,7 +28,7 @@ const SKIPS_SHOWN: usize = 5;
         With no arguments at all, runs the rules in rules/ over the sample logs in examples/data/."
 )]
 struct Args {
-    /// Log files: NDJSON or a JSON array, optionally gzip-compressed (.gz); - reads stdin.
+    /// Log files: NDJSON or a JSON array, optionally gzip-compressed; - reads stdin.
     logs: Vec<PathBuf>,
 
     /// A detection-rules TOML file, a folder of them (searched recursively), or a .eql file
@@ -392,15 +392,22 @@ fn read_events(
     sink: &mut dyn FnMut(eql::Event),
 ) -> Result<(), String> {
     let name = path.display().to_string();
-    let raw: Box<dyn Read> = if name == "-" {
+    let input: Box<dyn Read> = if name == "-" {
         Box::new(std::io::stdin().lock())
     } else {
         let file = std::fs::File::open(path).map_err(|e| format!("cannot open {name}: {e}"))?;
-        if name.ends_with(".gz") {
-            Box::new(flate2::read::MultiGzDecoder::new(file))
-        } else {
-            Box::new(file)
-        }
+        Box::new(file)
+    };
+    // Gzip is recognized by its magic bytes, so `.gz` files and compressed
+    // data on stdin both work whatever their name.
+    let mut sniffer = BufReader::new(input);
+    let magic = sniffer
+        .fill_buf()
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    let raw: Box<dyn Read> = if magic.starts_with(&[0x1F, 0x8B]) {
+        Box::new(flate2::bufread::MultiGzDecoder::new(sniffer))
+    } else {
+        Box::new(sniffer)
     };
     let mut buffered = BufReader::with_capacity(1 << 20, raw);
     skip_byte_order_mark(&mut buffered).map_err(|e| format!("cannot read {name}: {e}"))?;

@@ -164,12 +164,34 @@ pub fn render_diagnostic(source: &str, span: Span, message: &str) -> String {
     let end = floor_char_boundary(source, span.end.clamp(start, line_end));
     let width = source[start..end].chars().count().max(1);
     let gutter = format!("{line} | ");
-    let pad = " ".repeat(gutter.len() + column - 1);
+    // A very long line (a generated query on one line) is cut to a window
+    // around the error, with `...` marking the cuts.
+    let chars: Vec<char> = text.chars().collect();
+    let (shown, offset) = if chars.len() > MAX_SHOWN_LINE {
+        let first = (column - 1).saturating_sub(SHOWN_BEFORE_ERROR);
+        let last = (first + MAX_SHOWN_LINE).min(chars.len());
+        let head = if first > 0 { "..." } else { "" };
+        let tail = if last < chars.len() { "..." } else { "" };
+        let middle: String = chars[first..last].iter().collect();
+        (
+            format!("{head}{middle}{tail}"),
+            first as isize - head.len() as isize,
+        )
+    } else {
+        (text.to_string(), 0)
+    };
+    let pad = " ".repeat(gutter.len() + (column as isize - 1 - offset) as usize);
+    let width = width.min(MAX_SHOWN_LINE);
     format!(
-        "{line}:{column}: {message}\n{gutter}{text}\n{pad}{carets}",
+        "{line}:{column}: {message}\n{gutter}{shown}\n{pad}{carets}",
         carets = "^".repeat(width)
     )
 }
+
+/// The longest source line, in characters, that a diagnostic shows whole.
+const MAX_SHOWN_LINE: usize = 120;
+/// How many characters before the error a cut line keeps.
+const SHOWN_BEFORE_ERROR: usize = 40;
 
 #[cfg(test)]
 mod tests {
@@ -181,6 +203,18 @@ mod tests {
         assert_eq!(line_column(source, 0), (1, 1));
         assert_eq!(line_column(source, 16), (2, 3));
         assert_eq!(line_column(source, 999), (2, 9));
+    }
+
+    #[test]
+    fn long_line_is_cut_around_error() {
+        let source = format!("{} x = 1 {}", "a".repeat(300), "b".repeat(300));
+        let text = render_diagnostic(&source, Span::new(303, 304), "bad");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].len() < 140, "{}", lines[1]);
+        assert!(lines[1].starts_with("1 | ..."), "{}", lines[1]);
+        assert!(lines[1].ends_with("..."), "{}", lines[1]);
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(&lines[1][caret..caret + 1], "=", "{text}");
     }
 
     #[test]

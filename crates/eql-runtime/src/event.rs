@@ -284,7 +284,7 @@ impl EventReader {
                 ReadError::NotAnObject
             } else {
                 ReadError::InvalidJson {
-                    column: e.column(),
+                    column: e.column().max(1),
                     message,
                 }
             }
