@@ -20,6 +20,10 @@ pub struct LoadedRule {
     /// The 1-based line and column in the file where the query text
     /// starts.
     pub query_start: (usize, usize),
+    /// The query as written in the file, when the file's escapes make it
+    /// differ from the decoded query (a TOML basic string with `\"` or
+    /// `\\`); used to map error positions back to the file.
+    pub query_as_written: Option<String>,
 }
 
 /// A file the loader passed over on purpose.
@@ -107,6 +111,7 @@ impl LoadReport {
             source: RuleSource::new(label, label, query),
             path: PathBuf::from(label),
             query_start: (1, 1),
+            query_as_written: None,
         });
     }
 
@@ -131,6 +136,7 @@ impl LoadReport {
                 source: RuleSource::new(path.display().to_string(), stem, text),
                 path: path.to_path_buf(),
                 query_start: (1, 1),
+                query_as_written: None,
             });
             return;
         }
@@ -184,36 +190,86 @@ fn parse_rule_file(path: &Path, text: &str) -> Result<Parsed, LoadError> {
     let Some(query) = rule.query else {
         return Err(error(None, "the [rule] table has no query".into()));
     };
-    let query_start = query_text_start(text, query.span());
+    let (query_start, written) = query_text_start(text, query.span());
+    let query_as_written = (written != query.get_ref().as_str()).then(|| written.to_string());
     let name = rule.name.unwrap_or_else(|| path.display().to_string());
     let id = rule.rule_id.unwrap_or_else(|| path.display().to_string());
     Ok(Parsed::Rule(Box::new(LoadedRule {
         source: RuleSource::new(id, name, query.into_inner()),
         path: path.to_path_buf(),
         query_start,
+        query_as_written,
     })))
 }
 
-/// Returns where the text of a TOML string value starts: after its
-/// opening quotes and, for multi-line strings, the newline TOML trims.
-fn query_text_start(text: &str, span: std::ops::Range<usize>) -> (usize, usize) {
+/// Returns where the text of a TOML string value starts (after its
+/// opening quotes and, for multi-line strings, the newline TOML trims) and
+/// that text as written, without the quotes.
+fn query_text_start(text: &str, span: std::ops::Range<usize>) -> ((usize, usize), &str) {
     let raw = &text[span.clone()];
-    let mut offset = span.start;
+    let mut start = span.start;
+    let mut end = span.end;
     for delimiter in ["'''", "\"\"\"", "'", "\""] {
         if raw.starts_with(delimiter) {
-            offset += delimiter.len();
+            start += delimiter.len();
+            end = end.saturating_sub(delimiter.len()).max(start);
             if delimiter.len() == 3 {
-                let rest = &text[offset..];
+                let rest = &text[start..];
                 if rest.starts_with("\r\n") {
-                    offset += 2;
+                    start += 2;
                 } else if rest.starts_with('\n') {
-                    offset += 1;
+                    start += 1;
                 }
             }
             break;
         }
     }
-    eql_parser::line_column(text, offset)
+    (
+        eql_parser::line_column(text, start),
+        &text[start..end.max(start)],
+    )
+}
+
+/// Returns the byte offset in a TOML basic string as written that holds
+/// the decoded string's byte `decoded`: escapes (`\t`, `\"`, `\u00e9`) take
+/// more bytes as written, and a line-ending backslash drops the line break
+/// and the indentation after it.
+fn written_offset(written: &str, decoded: usize) -> usize {
+    let bytes = written.as_bytes();
+    let (mut at, mut seen) = (0, 0);
+    let continues_line =
+        |at: usize| bytes[at] == b'\\' && bytes.get(at + 1).is_some_and(u8::is_ascii_whitespace);
+    while at < written.len() && (seen < decoded || continues_line(at)) {
+        if bytes[at] == b'\\' && at + 1 < written.len() {
+            match bytes[at + 1] {
+                b'u' | b'U' => {
+                    let digits = if bytes[at + 1] == b'u' { 4 } else { 8 };
+                    let hex = written.get(at + 2..at + 2 + digits).unwrap_or("");
+                    let width = u32::from_str_radix(hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .map_or(1, char::len_utf8);
+                    seen += width;
+                    at += 2 + digits;
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    at += 1;
+                    while at < written.len() && bytes[at].is_ascii_whitespace() {
+                        at += 1;
+                    }
+                }
+                _ => {
+                    seen += 1;
+                    at += 2;
+                }
+            }
+        } else {
+            let width = written[at..].chars().next().map_or(1, char::len_utf8);
+            seen += width;
+            at += width;
+        }
+    }
+    at.min(written.len())
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
@@ -240,11 +296,11 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>
 
 impl LoadedRule {
     /// Returns the file position of a byte span of the query.
-    ///
-    /// NOTE: for a query in a TOML basic string (`"""`) with escapes, the
-    /// column after an escape on the same line is an estimate.
     pub fn file_position(&self, span: Span) -> (usize, usize) {
-        let (line, column) = eql_parser::line_column(&self.source.query, span.start);
+        let (line, column) = match &self.query_as_written {
+            Some(written) => eql_parser::line_column(written, written_offset(written, span.start)),
+            None => eql_parser::line_column(&self.source.query, span.start),
+        };
         if line == 1 {
             (self.query_start.0, self.query_start.1 + column - 1)
         } else {
@@ -286,5 +342,50 @@ impl LoadedRule {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_offsets_follow_escapes() {
+        let file = "query = \"\"\"\nab\\tc \\u00e9 d\\\n   e\\\"f \\\\g\"\"\"\n";
+        let table: toml::Table = toml::from_str(file).unwrap();
+        let decoded = table["query"].as_str().unwrap();
+        assert_eq!(decoded, "ab\tc \u{e9} de\"f \\g");
+        let start = file.find("ab").unwrap();
+        let written = &file[start..file.rfind("\"\"\"").unwrap()];
+        for (offset, c) in decoded.char_indices() {
+            if matches!(c, '\t' | '\u{e9}' | '"' | '\\') {
+                continue;
+            }
+            let at = written_offset(written, offset);
+            assert!(
+                written[at..].starts_with(c),
+                "decoded byte {offset} ({c:?}) maps to {at}: {:?}",
+                &written[at..]
+            );
+        }
+    }
+
+    #[test]
+    fn basic_string_errors_point_into_file() {
+        let dir = std::env::temp_dir().join(format!("eql-rules-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("escaped.toml");
+        let text = "[rule]\nname = \"n\"\nrule_id = \"i\"\nlanguage = \"eql\"\nquery = \"process where process.name : \\\"x\\\" and foo(1)\"\n";
+        std::fs::write(&path, text).unwrap();
+        let mut report = LoadReport::default();
+        report.load(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let rule = &report.rules[0];
+        let query = &rule.source.query;
+        let foo = query.find("foo").unwrap();
+        let (line, column) = rule.file_position(Span::new(foo, foo + 3));
+        let file_line = text.lines().nth(line - 1).unwrap();
+        assert_eq!(line, 5);
+        assert_eq!(&file_line[column - 1..column + 2], "foo", "{file_line}");
     }
 }
