@@ -45,6 +45,10 @@ impl MatchMode {
 pub struct Matcher {
     case_insensitive: bool,
     exact: HashSet<Box<str>>,
+    /// The same strings as `exact` when there are few of them: comparing
+    /// a handful directly is faster than hashing, and needs no lower-cased
+    /// copy of an ASCII value.
+    exact_few: Vec<Box<str>>,
     others: Vec<OwnedValue>,
     /// Exact string patterns that read as numbers, tested against numeric
     /// values: Elasticsearch converts a term to the field's type, so a
@@ -52,6 +56,9 @@ pub struct Matcher {
     numeric_strings: Vec<OwnedValue>,
     regex: Option<Regex>,
 }
+
+/// Up to this many exact strings are compared one by one instead of hashed.
+const FEW_STRINGS: usize = 8;
 
 /// A pattern that could not be compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,8 +124,14 @@ impl Matcher {
                 message: e.to_string(),
             })?)
         };
+        let exact_few = if exact.len() <= FEW_STRINGS {
+            exact.iter().cloned().collect()
+        } else {
+            Vec::new()
+        };
         Ok(Matcher {
             case_insensitive,
+            exact_few,
             exact,
             others,
             numeric_strings,
@@ -144,17 +157,26 @@ impl Matcher {
 
     /// Tests one string.
     pub fn matches_str(&self, s: &str) -> bool {
-        if !self.exact.is_empty() {
-            let hit = if self.case_insensitive {
-                self.exact.contains(fold_case(s).as_ref())
-            } else {
-                self.exact.contains(s)
-            };
-            if hit {
-                return true;
-            }
+        if !self.exact.is_empty() && self.matches_exact(s) {
+            return true;
         }
         self.regex.as_ref().is_some_and(|r| r.is_match(s))
+    }
+
+    fn matches_exact(&self, s: &str) -> bool {
+        if !self.case_insensitive {
+            return if self.exact_few.is_empty() {
+                self.exact.contains(s)
+            } else {
+                self.exact_few.iter().any(|e| e.as_ref() == s)
+            };
+        }
+        // Stored strings are lower case, so an ASCII value compares without
+        // a lower-cased copy.
+        if s.is_ascii() && !self.exact_few.is_empty() {
+            return self.exact_few.iter().any(|e| e.eq_ignore_ascii_case(s));
+        }
+        self.exact.contains(fold_case(s).as_ref())
     }
 }
 

@@ -17,7 +17,12 @@ pub type FieldValues = SmallVec<[OwnedValue; 1]>;
 /// its original JSON text.
 #[derive(Debug, Clone)]
 pub struct Event {
-    slots: Vec<FieldValues>,
+    /// The values of all slots, slot after slot.
+    values: Vec<OwnedValue>,
+    /// Where each slot's values end in `values`: slot `i` holds
+    /// `values[ends[i - 1]..ends[i]]`. Four bytes a slot keep events small
+    /// when a large rule set reads hundreds of fields.
+    ends: Vec<u32>,
     /// The event time in nanoseconds since the Unix epoch; `None` when the
     /// event has no timestamp field.
     pub timestamp: Option<i64>,
@@ -33,7 +38,12 @@ impl Event {
     /// Returns the values of a slot; empty when the field is missing, null,
     /// or an empty array.
     pub fn values(&self, slot: Slot) -> &[OwnedValue] {
-        self.slots.get(slot as usize).map_or(&[], |v| v.as_slice())
+        let slot = slot as usize;
+        let Some(&end) = self.ends.get(slot) else {
+            return &[];
+        };
+        let start = if slot == 0 { 0 } else { self.ends[slot - 1] };
+        &self.values[start as usize..end as usize]
     }
 }
 
@@ -188,6 +198,8 @@ pub struct EventReader {
     tiebreaker: Option<Slot>,
     next_seq: u64,
     without_timestamp: u64,
+    /// Per-slot buffers reused across lines.
+    scratch: Vec<FieldValues>,
 }
 
 impl EventReader {
@@ -225,6 +237,7 @@ impl EventReader {
             tiebreaker,
             next_seq: 0,
             without_timestamp: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -277,20 +290,20 @@ impl EventReader {
 
     /// Reads the slots and the timestamp of a line, with an empty source.
     fn read_fields(&mut self, line: &str) -> Result<Event, ReadError> {
-        let mut slots = vec![FieldValues::new(); self.trie.targets()];
-        self.trie.read(line, &mut slots).map_err(|e| {
-            let message = strip_position(&e.to_string());
-            if message == NOT_AN_OBJECT {
-                ReadError::NotAnObject
-            } else {
-                ReadError::InvalidJson {
-                    column: e.column().max(1),
-                    message,
-                }
+        let mut slots = std::mem::take(&mut self.scratch);
+        slots.resize(self.trie.targets(), FieldValues::new());
+        for values in &mut slots {
+            values.clear();
+        }
+        let result = match self.trie.read(line, &mut slots) {
+            Ok(()) => {
+                let stamp = slots.pop().unwrap_or_default();
+                self.finish(&mut slots, &stamp, Arc::from(""))
             }
-        })?;
-        let stamp = slots.pop().unwrap_or_default();
-        self.finish(slots, &stamp, Arc::from(""))
+            Err(e) => Err(json_error(&e)),
+        };
+        self.scratch = slots;
+        result
     }
 
     /// Builds an event from parsed JSON; `source` is the text kept for
@@ -307,7 +320,7 @@ impl EventReader {
         if !value.is_object() {
             return Err(ReadError::NotAnObject);
         }
-        let slots: Vec<FieldValues> = self
+        let mut slots: Vec<FieldValues> = self
             .lookups
             .iter()
             .zip(&self.specs)
@@ -319,12 +332,14 @@ impl EventReader {
             .collect();
         let mut stamp = FieldValues::new();
         self.timestamp.collect(value, 0, None, &mut stamp);
-        self.finish(slots, &stamp, source)
+        self.finish(&mut slots, &stamp, source)
     }
 
+    /// Converts the values read into `slots` and moves them into an event;
+    /// `slots` is left empty for reuse.
     fn finish(
         &mut self,
-        mut slots: Vec<FieldValues>,
+        slots: &mut [FieldValues],
         stamp: &[OwnedValue],
         source: Arc<str>,
     ) -> Result<Event, ReadError> {
@@ -357,18 +372,39 @@ impl EventReader {
             .tiebreaker
             .and_then(|slot| slots[slot as usize].first().cloned())
             .unwrap_or(Value::Null);
+        let total: usize = slots.iter().map(|v| v.len()).sum();
+        let mut values = Vec::with_capacity(total);
+        let mut ends = Vec::with_capacity(slots.len());
+        for slot in slots.iter_mut() {
+            values.extend(slot.drain(..));
+            ends.push(values.len() as u32);
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         if timestamp.is_none() {
             self.without_timestamp += 1;
         }
         Ok(Event {
-            slots,
+            values,
+            ends,
             timestamp,
             tiebreaker,
             seq,
             source,
         })
+    }
+}
+
+/// Converts a serde error of the line reader into a [`ReadError`].
+fn json_error(error: &serde_json::Error) -> ReadError {
+    let message = strip_position(&error.to_string());
+    if message == NOT_AN_OBJECT {
+        ReadError::NotAnObject
+    } else {
+        ReadError::InvalidJson {
+            column: error.column().max(1),
+            message,
+        }
     }
 }
 

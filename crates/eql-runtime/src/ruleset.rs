@@ -151,6 +151,59 @@ pub(crate) struct Inner {
     pub tiebreaker_slot: Option<Slot>,
     /// How the reader treats each slot, indexed by slot.
     pub slot_specs: Vec<SlotSpec>,
+    /// Every filter of every rule, found by category.
+    pub filter_index: FilterIndex,
+}
+
+/// The filters of all rules, indexed by the category they require, so an
+/// event only runs the filters of its own categories and of `any`.
+#[derive(Debug, Default)]
+pub(crate) struct FilterIndex {
+    /// (rule, filter) for each global filter id.
+    pub filters: Vec<(usize, usize)>,
+    /// Global filter ids per category.
+    pub by_category: hashbrown::HashMap<String, Vec<usize>>,
+    /// Global filter ids of `any` filters.
+    pub any: Vec<usize>,
+}
+
+impl FilterIndex {
+    fn new(rules: &[Rule]) -> FilterIndex {
+        let mut index = FilterIndex::default();
+        for (rule_index, rule) in rules.iter().enumerate() {
+            for (filter_index, filter) in rule.compiled.filters.iter().enumerate() {
+                let id = index.filters.len();
+                index.filters.push((rule_index, filter_index));
+                match &filter.category {
+                    Some(category) => index
+                        .by_category
+                        .entry(category.clone())
+                        .or_default()
+                        .push(id),
+                    None => index.any.push(id),
+                }
+            }
+        }
+        index
+    }
+
+    /// Collects into `out` the ids of the filters that apply to an event
+    /// with the given category values, in ascending order and each once.
+    pub fn candidates(&self, categories: &[eql_compiler::OwnedValue], out: &mut Vec<usize>) {
+        out.clear();
+        out.extend_from_slice(&self.any);
+        for category in categories {
+            if let Some(ids) = category.as_str().and_then(|c| self.by_category.get(c)) {
+                out.extend_from_slice(ids);
+            }
+        }
+        if categories.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        } else if !self.any.is_empty() {
+            out.sort_unstable();
+        }
+    }
 }
 
 /// An immutable set of compiled rules; cheap to clone and `Send + Sync`,
@@ -215,6 +268,7 @@ impl RuleSet {
             return Err(RuleErrors(errors));
         }
         let slot_specs = slot_specs(&fields, &options);
+        let filter_index = FilterIndex::new(&compiled);
         Ok(RuleSet {
             inner: Arc::new(Inner {
                 rules: compiled,
@@ -223,6 +277,7 @@ impl RuleSet {
                 category_slot,
                 tiebreaker_slot,
                 slot_specs,
+                filter_index,
             }),
         })
     }

@@ -93,14 +93,10 @@ impl SequenceState {
         }
     }
 
-    /// Processes one event; `hits[f]` tells whether filter `f` matched it.
-    pub fn push(
-        &mut self,
-        event: &Arc<Event>,
-        hits: &[bool],
-        any_hit: bool,
-        out: &mut Vec<Completed>,
-    ) {
+    /// Processes one event that matched at least one of the rule's filters;
+    /// `hits[f]` tells whether filter `f` matched it. Events that match
+    /// none need not be pushed: they cannot change the state.
+    pub fn push(&mut self, event: &Arc<Event>, hits: &[bool], out: &mut Vec<Completed>) {
         let Some(ts) = event.timestamp else {
             return;
         };
@@ -110,29 +106,42 @@ impl SequenceState {
         if self.ordinal % SWEEP_INTERVAL == 0 {
             self.sweep();
         }
-        if any_hit {
-            self.record_missing(event, hits, ts);
-            let mut completed = Vec::new();
-            for index in (0..self.positive.len()).rev() {
-                let stage = &self.plan.stages[self.positive[index]];
-                if !hits[stage.filter] {
-                    continue;
-                }
-                for key in event_keys(event, &stage.keys, self.max_keys) {
-                    self.advance(index, key, event, ts, ordinal, &mut completed);
-                }
+        self.record_missing(event, hits, ts);
+        let mut completed = Vec::new();
+        for index in (0..self.positive.len()).rev() {
+            let stage = &self.plan.stages[self.positive[index]];
+            if !hits[stage.filter] {
+                continue;
             }
-            if let Some(until) = &self.plan.until {
-                if hits[until.filter] {
-                    for key in event_keys(event, &until.keys, self.max_keys) {
-                        self.until.insert(key, ordinal);
-                    }
-                }
+            for key in event_keys(event, &stage.keys, self.max_keys) {
+                self.advance(index, key, event, ts, ordinal, &mut completed);
             }
-            completed.sort_by(|a: &Candidate, b| compare_keys(&a.key, &b.key));
-            self.candidates.extend(completed);
         }
+        if let Some(until) = &self.plan.until {
+            if hits[until.filter] {
+                for key in event_keys(event, &until.keys, self.max_keys) {
+                    self.until.insert(key, ordinal);
+                }
+            }
+        }
+        completed.sort_by(|a: &Candidate, b| compare_keys(&a.key, &b.key));
+        self.candidates.extend(completed);
         self.resolve(false, out);
+    }
+
+    /// Returns true while some candidate waits for its missing-event window
+    /// to pass.
+    pub fn has_waiting(&self) -> bool {
+        !self.candidates.is_empty()
+    }
+
+    /// Advances the stream time for an event that matched none of the
+    /// rule's filters, releasing candidates whose window has passed.
+    pub fn advance_time(&mut self, event: &Event, out: &mut Vec<Completed>) {
+        if let Some(ts) = event.timestamp {
+            self.watermark = self.watermark.max(ts);
+            self.resolve(false, out);
+        }
     }
 
     /// Emits what is still held at the end of the stream.

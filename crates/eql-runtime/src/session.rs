@@ -6,7 +6,7 @@ use crate::ruleset::RuleSet;
 use crate::sample::SampleState;
 use crate::sequence::SequenceState;
 use crate::vm::evaluate;
-use eql_compiler::{Filter, OwnedValue, QueryPlan, Truth};
+use eql_compiler::{OwnedValue, QueryPlan, Truth};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -74,6 +74,12 @@ pub struct Session {
     date_keys: Vec<Vec<bool>>,
     limiters: Vec<Limiter>,
     filter_hits: Vec<Vec<bool>>,
+    /// Scratch lists reused across events: candidate filter ids, and the
+    /// rules that had a filter match.
+    candidates: Vec<usize>,
+    touched: Vec<usize>,
+    /// The sequence rules with missing-event stages.
+    missing_event_rules: Vec<usize>,
     last_timestamp: Option<i64>,
     stats: SessionStats,
 }
@@ -85,12 +91,16 @@ impl Session {
         let mut limiters = Vec::new();
         let mut filter_hits = Vec::new();
         let mut date_keys = Vec::new();
+        let mut missing_event_rules = Vec::new();
         for rule in &rules.inner.rules {
             let compiled = &rule.compiled;
             date_keys.push(date_key_positions(&rules, &compiled.plan));
             states.push(match &compiled.plan {
                 QueryPlan::Event { filter } => RuleState::Event { filter: *filter },
                 QueryPlan::Sequence(plan) => {
+                    if plan.has_missing() {
+                        missing_event_rules.push(states.len());
+                    }
                     RuleState::Sequence(Box::new(SequenceState::new(plan, options)))
                 }
                 QueryPlan::Sample(plan) => RuleState::Sample(SampleState::new(plan)),
@@ -108,6 +118,9 @@ impl Session {
             date_keys,
             limiters,
             filter_hits,
+            candidates: Vec::new(),
+            touched: Vec::new(),
+            missing_event_rules,
             last_timestamp: None,
             stats: SessionStats::default(),
         }
@@ -140,17 +153,39 @@ impl Session {
         }
         let event = Arc::new(event);
         let inner = &self.rules.inner;
-        let category = event.values(inner.category_slot);
-        for (index, rule) in inner.rules.iter().enumerate() {
-            if self.limiters[index].is_done() {
+        let index = &inner.filter_index;
+        // Only the filters of the event's categories (and `any`) can match;
+        // a rule none of whose filters matched has nothing to do.
+        index.candidates(event.values(inner.category_slot), &mut self.candidates);
+        self.touched.clear();
+        for &id in &self.candidates {
+            let (rule, filter) = index.filters[id];
+            if self.limiters[rule].is_done() {
                 continue;
             }
-            let hits = &mut self.filter_hits[index];
-            let mut any_hit = false;
-            for (hit, filter) in hits.iter_mut().zip(&rule.compiled.filters) {
-                *hit = filter_matches(filter, category, &event);
-                any_hit |= *hit;
+            let program = &inner.rules[rule].compiled.filters[filter].program;
+            if evaluate(program, &event) == Truth::True {
+                if !self.filter_hits[rule].contains(&true) {
+                    self.touched.push(rule);
+                }
+                self.filter_hits[rule][filter] = true;
             }
+        }
+        self.touched.sort_unstable();
+        // A sequence waiting out a missing-event window needs the time of
+        // every event, matched or not, to release its candidates.
+        for &rule in &self.missing_event_rules {
+            if let RuleState::Sequence(state) = &mut self.states[rule] {
+                if state.has_waiting() && !self.filter_hits[rule].contains(&true) {
+                    let mut completed = Vec::new();
+                    state.advance_time(&event, &mut completed);
+                    let limiter = &mut self.limiters[rule];
+                    offer_all(limiter, rule, completed, &self.date_keys[rule], false, out);
+                }
+            }
+        }
+        for &index in &self.touched {
+            let hits = &mut self.filter_hits[index];
             let limiter = &mut self.limiters[index];
             match &mut self.states[index] {
                 RuleState::Event { filter } => {
@@ -167,16 +202,15 @@ impl Session {
                 }
                 RuleState::Sequence(state) => {
                     let mut completed = Vec::new();
-                    state.push(&event, hits, any_hit, &mut completed);
+                    state.push(&event, hits, &mut completed);
                     let date_keys = &self.date_keys[index];
                     offer_all(limiter, index, completed, date_keys, false, out);
                 }
                 RuleState::Sample(state) => {
-                    if any_hit {
-                        state.push(&event, hits, inner.options.max_key_combinations);
-                    }
+                    state.push(&event, hits, inner.options.max_key_combinations);
                 }
             }
+            hits.fill(false);
         }
     }
 
@@ -215,15 +249,6 @@ impl Session {
     }
 }
 
-fn filter_matches(filter: &Filter, category: &[OwnedValue], event: &Event) -> bool {
-    if let Some(name) = &filter.category {
-        if !category.iter().any(|c| c.as_str() == Some(name.as_str())) {
-            return false;
-        }
-    }
-    evaluate(&filter.program, event) == Truth::True
-}
-
 /// Orders events as Elasticsearch does: by timestamp, then tiebreaker,
 /// then input order. Events without a timestamp come first.
 pub fn compare_events(a: &Event, b: &Event) -> Ordering {
@@ -246,12 +271,13 @@ impl RuleSet {
     /// results stay the same.
     pub fn is_relevant(&self, event: &Event) -> bool {
         let inner = &self.inner;
-        let category = event.values(inner.category_slot);
-        inner.rules.iter().any(|rule| {
-            rule.compiled
-                .filters
-                .iter()
-                .any(|filter| filter_matches(filter, category, event))
+        let index = &inner.filter_index;
+        let mut candidates = Vec::new();
+        index.candidates(event.values(inner.category_slot), &mut candidates);
+        candidates.into_iter().any(|id| {
+            let (rule, filter) = index.filters[id];
+            let program = &inner.rules[rule].compiled.filters[filter].program;
+            evaluate(program, event) == Truth::True
         })
     }
 
