@@ -181,10 +181,10 @@ impl Emitter {
                 self.push(Instr::Compare(*kind));
                 self.grow(-1);
             }
-            Node::VersionCompare(kind, a, b) => {
+            Node::OrderedCompare(kind, order, a, b) => {
                 self.value(a)?;
                 self.value(b)?;
-                self.push(Instr::CompareVersion(*kind));
+                self.push(Instr::CompareOrdered(*kind, *order));
                 self.grow(-1);
             }
             Node::Arith(op, a, b) => {
@@ -236,7 +236,7 @@ fn collect_slots(node: &Node, out: &mut Vec<Slot>) {
         Node::And(a, b)
         | Node::Or(a, b)
         | Node::Compare(_, a, b)
-        | Node::VersionCompare(_, a, b)
+        | Node::OrderedCompare(_, _, a, b)
         | Node::Arith(_, a, b) => {
             collect_slots(a, out);
             collect_slots(b, out);

@@ -41,6 +41,6 @@ pub use lower::{and, compare_values, negate, or, truth_of};
 pub use plan::{
     CompiledQuery, Filter, KeySpec, Limit, QueryPlan, SamplePlan, SequencePlan, StagePlan,
 };
-pub use program::{CompareKind, Instr, Program, Slot};
+pub use program::{CompareKind, Instr, Order, Program, Slot};
 pub use schema::{FieldInfo, FieldType, Schema};
 pub use value::{OwnedValue, Truth, Value};

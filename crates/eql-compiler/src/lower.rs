@@ -6,7 +6,7 @@ use crate::error::{CompileError, CompileErrorKind as Kind};
 use crate::fields::FieldTable;
 use crate::functions::{arith, ArithKind, Cidr, Function, ValueKind};
 use crate::matcher::MatchMode;
-use crate::program::{CompareKind, Slot};
+use crate::program::{CompareKind, Order, Slot};
 use crate::schema::{FieldType, Schema};
 use crate::value::{OwnedValue, Truth, Value};
 use eql_parser::ast::{ArithOp, CompareOp, Expr, ExprKind, FieldRef, Literal, MatchOp};
@@ -22,9 +22,9 @@ pub(crate) enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Compare(CompareKind, Box<Node>, Box<Node>),
-    /// A range comparison on a `version` field, ordered by semantic
-    /// version rules.
-    VersionCompare(CompareKind, Box<Node>, Box<Node>),
+    /// A range comparison on a `version` or `ip` field, which order their
+    /// text by version or address rules.
+    OrderedCompare(CompareKind, Order, Box<Node>, Box<Node>),
     Arith(ArithKind, Box<Node>, Box<Node>),
     Neg(Box<Node>),
     Match(MatchMode, Box<Node>, Vec<OwnedValue>),
@@ -49,7 +49,7 @@ impl Node {
             Node::And(a, b)
             | Node::Or(a, b)
             | Node::Compare(_, a, b)
-            | Node::VersionCompare(_, a, b)
+            | Node::OrderedCompare(_, _, a, b)
             | Node::Arith(_, a, b) => a.has_field() || b.has_field(),
             Node::Call(_, _, args) => args.iter().any(Node::has_field),
         }
@@ -459,8 +459,13 @@ impl Lowerer<'_> {
             CompareOp::Gt => (CompareKind::Gt, false),
             CompareOp::GtEq => (CompareKind::GtEq, false),
         };
-        let node = if field_type == Some(FieldType::Version) && kind != CompareKind::Eq {
-            Node::VersionCompare(kind, Box::new(left_node), Box::new(right_node))
+        let order = match field_type {
+            Some(FieldType::Version) => Some(Order::Version),
+            Some(FieldType::Ip) => Some(Order::Ip),
+            _ => None,
+        };
+        let node = if let (Some(order), false) = (order, kind == CompareKind::Eq) {
+            Node::OrderedCompare(kind, order, Box::new(left_node), Box::new(right_node))
         } else {
             fold(Node::Compare(
                 kind,
@@ -482,6 +487,23 @@ impl Lowerer<'_> {
         patterns: &[Expr],
     ) -> Result<Typed, CompileError> {
         let s = self.expr(subject)?;
+        // `ip` and `version` fields hold text but are not strings to
+        // Elasticsearch, which rejects pattern operators on them.
+        let field_type = match &s.node {
+            Node::Field(slot) => self.slot_type(*slot),
+            _ => None,
+        };
+        if let Some(found @ (FieldType::Ip | FieldType::Version)) = field_type {
+            return Err(err(
+                Kind::TypeMismatch,
+                subject.span,
+                format!(
+                    "[{op}] needs a string on the left, found [{}] of type [{}]; use [==], or cidrMatch for ip fields",
+                    self.text(subject.span),
+                    found.name()
+                ),
+            ));
+        }
         if !s.kind.fits(ValueKind::String) {
             return Err(err(
                 Kind::TypeMismatch,
@@ -864,7 +886,9 @@ fn push_negation(node: Node, negated: bool) -> Node {
         Node::Compare(kind, a, b) if negated && kind != CompareKind::Eq => {
             Node::Compare(opposite(kind), a, b)
         }
-        Node::VersionCompare(kind, a, b) if negated => Node::VersionCompare(opposite(kind), a, b),
+        Node::OrderedCompare(kind, order, a, b) if negated => {
+            Node::OrderedCompare(opposite(kind), order, a, b)
+        }
         other if negated => Node::Not(Box::new(other)),
         other => other,
     }

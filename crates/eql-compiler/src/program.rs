@@ -33,6 +33,15 @@ pub enum CompareKind {
     GtEq,
 }
 
+/// How [`Instr::CompareOrdered`] orders two strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Semantic versions, as an Elasticsearch `version` field.
+    Version,
+    /// IP addresses, IPv4 before IPv6 as in an Elasticsearch `ip` field.
+    Ip,
+}
+
 /// One VM instruction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Instr {
@@ -44,8 +53,8 @@ pub enum Instr {
     Const(u32),
     /// Pops the right then the left operand and pushes the comparison.
     Compare(CompareKind),
-    /// Like [`Instr::Compare`], ordering strings as semantic versions.
-    CompareVersion(CompareKind),
+    /// Like [`Instr::Compare`], ordering strings as versions or addresses.
+    CompareOrdered(CompareKind, Order),
     /// Pops two operands and pushes the arithmetic result.
     Arith(ArithKind),
     /// Negates the number on top of the stack.

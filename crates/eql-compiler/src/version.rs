@@ -59,6 +59,19 @@ fn compare_pre_release(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// Orders two IP addresses as an `ip` field does: IPv4 addresses as their
+/// IPv4-mapped IPv6 form, so all of them sort before other IPv6 ones.
+/// Returns `None` when either side is not an address.
+pub fn compare_addresses(a: &str, b: &str) -> Option<Ordering> {
+    let key = |text: &str| -> Option<u128> {
+        match text.trim().parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(v4) => Some(u128::from(v4.to_ipv6_mapped())),
+            std::net::IpAddr::V6(v6) => Some(u128::from(v6)),
+        }
+    };
+    Some(key(a)?.cmp(&key(b)?))
+}
+
 /// Orders two version strings.
 pub fn compare_versions(a: &str, b: &str) -> Ordering {
     match (parse(a), parse(b)) {
@@ -91,6 +104,23 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_order_numerically() {
+        assert_eq!(
+            compare_addresses("10.1.2.3", "9.0.0.0"),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            compare_addresses("192.168.0.1", "fe80::1"),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            compare_addresses("FE80::1", "fe80::1"),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(compare_addresses("x", "fe80::1"), None);
+    }
 
     #[test]
     fn versions_order_by_precedence() {

@@ -2,10 +2,10 @@
 
 use crate::event::Event;
 use eql_compiler::functions::arith;
-use eql_compiler::version::compare_versions;
+use eql_compiler::version::{compare_addresses, compare_versions};
 use eql_compiler::{
-    and, compare_values, negate, or, truth_of, CompareKind, Instr, OwnedValue, Program, Slot,
-    Truth, Value,
+    and, compare_values, negate, or, truth_of, CompareKind, Instr, Order, OwnedValue, Program,
+    Slot, Truth, Value,
 };
 use smallvec::SmallVec;
 
@@ -71,20 +71,22 @@ fn run<'a>(
                 let left = pop(stack);
                 stack.push(truth_value(compare_values(*kind, &left, &right)));
             }
-            Instr::CompareVersion(kind) => {
+            Instr::CompareOrdered(kind, order) => {
                 let right = pop(stack);
                 let left = pop(stack);
-                let result = match (left.as_str(), right.as_str()) {
-                    (Some(a), Some(b)) => {
-                        let order = compare_versions(a, b);
-                        Truth::from_bool(match kind {
-                            CompareKind::Eq => order.is_eq(),
-                            CompareKind::Lt => order.is_lt(),
-                            CompareKind::LtEq => order.is_le(),
-                            CompareKind::Gt => order.is_gt(),
-                            CompareKind::GtEq => order.is_ge(),
-                        })
-                    }
+                let ordering = match (left.as_str(), right.as_str(), order) {
+                    (Some(a), Some(b), Order::Version) => Some(compare_versions(a, b)),
+                    (Some(a), Some(b), Order::Ip) => compare_addresses(a, b),
+                    _ => None,
+                };
+                let result = match ordering {
+                    Some(order) => Truth::from_bool(match kind {
+                        CompareKind::Eq => order.is_eq(),
+                        CompareKind::Lt => order.is_lt(),
+                        CompareKind::LtEq => order.is_le(),
+                        CompareKind::Gt => order.is_gt(),
+                        CompareKind::GtEq => order.is_ge(),
+                    }),
                     _ => compare_values(*kind, &left, &right),
                 };
                 stack.push(truth_value(result));
