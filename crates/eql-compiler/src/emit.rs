@@ -201,6 +201,10 @@ impl Emitter {
                 self.value(a)?;
                 self.push(Instr::IsNull);
             }
+            Node::DateText(a) => {
+                self.value(a)?;
+                self.push(Instr::DateText);
+            }
             Node::Match(mode, a, patterns) => {
                 self.value(a)?;
                 let matcher = self.matcher(*mode, patterns)?;
@@ -230,9 +234,11 @@ fn collect_slots(node: &Node, out: &mut Vec<Slot>) {
             }
         }
         Node::Const(_) => {}
-        Node::Not(a) | Node::Neg(a) | Node::IsNull(a) | Node::Match(_, a, _) => {
-            collect_slots(a, out)
-        }
+        Node::Not(a)
+        | Node::Neg(a)
+        | Node::IsNull(a)
+        | Node::DateText(a)
+        | Node::Match(_, a, _) => collect_slots(a, out),
         Node::And(a, b)
         | Node::Or(a, b)
         | Node::Compare(_, a, b)

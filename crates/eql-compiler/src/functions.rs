@@ -57,6 +57,9 @@ pub enum ValueKind {
     Boolean,
     /// The null literal.
     Null,
+    /// A date field: comparable with date constants, rendered as ISO 8601
+    /// text by `string()` and `concat()`, and not a string or a number.
+    Date,
     /// Not known before run time (a field without a schema).
     Unknown,
 }
@@ -85,6 +88,7 @@ impl ValueKind {
             ValueKind::Number => "numeric",
             ValueKind::Boolean => "boolean",
             ValueKind::Null => "null",
+            ValueKind::Date => "date",
             ValueKind::Unknown => "any",
         }
     }

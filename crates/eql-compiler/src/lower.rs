@@ -28,6 +28,9 @@ pub(crate) enum Node {
     Arith(ArithKind, Box<Node>, Box<Node>),
     Neg(Box<Node>),
     Match(MatchMode, Box<Node>, Vec<OwnedValue>),
+    /// A date value (nanoseconds) rendered as ISO 8601 text, for
+    /// `string()` and `concat()`.
+    DateText(Box<Node>),
     Call(Function, bool, Vec<Node>),
     IsNull(Box<Node>),
 }
@@ -45,7 +48,11 @@ impl Node {
         match self {
             Node::Const(_) => false,
             Node::Field(_) => true,
-            Node::Not(a) | Node::Neg(a) | Node::IsNull(a) | Node::Match(_, a, _) => a.has_field(),
+            Node::Not(a)
+            | Node::Neg(a)
+            | Node::IsNull(a)
+            | Node::DateText(a)
+            | Node::Match(_, a, _) => a.has_field(),
             Node::And(a, b)
             | Node::Or(a, b)
             | Node::Compare(_, a, b)
@@ -204,9 +211,14 @@ impl Lowerer<'_> {
             }
         }
         let slot = self.fields.intern(&dotted);
+        let kind = if self.timestamp_field.is_some_and(|(name, _)| name == dotted) {
+            ValueKind::Date
+        } else {
+            ValueKind::Unknown
+        };
         Ok(Typed {
             node: Node::Field(slot),
-            kind: ValueKind::Unknown,
+            kind,
         })
     }
 
@@ -669,7 +681,16 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            nodes.push(t.node);
+            // Elasticsearch passes a date to string() and concat() as its
+            // ISO 8601 text, not as the number it is stored as.
+            let node = if t.kind == ValueKind::Date
+                && matches!(function, Function::String | Function::Concat)
+            {
+                Node::DateText(Box::new(t.node))
+            } else {
+                t.node
+            };
+            nodes.push(node);
         }
         Ok(Typed {
             node: fold(Node::Call(function, insensitive, nodes)),

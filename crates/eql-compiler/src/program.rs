@@ -70,6 +70,8 @@ pub enum Instr {
     },
     /// Pops a value and pushes whether the matcher accepts it.
     Match(u32),
+    /// Pops a date in nanoseconds and pushes it as ISO 8601 text.
+    DateText,
     /// Pops a value and pushes whether it is null.
     IsNull,
     /// Kleene negation of the top of the stack.

@@ -119,7 +119,8 @@ impl FieldType {
             }
             FieldType::Long | FieldType::Double => ValueKind::Number,
             FieldType::Boolean => ValueKind::Boolean,
-            FieldType::Date | FieldType::DateNanos | FieldType::Other => ValueKind::Unknown,
+            FieldType::Date | FieldType::DateNanos => ValueKind::Date,
+            FieldType::Other => ValueKind::Unknown,
         }
     }
 }

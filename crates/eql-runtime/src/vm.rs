@@ -2,6 +2,7 @@
 
 use crate::event::Event;
 use eql_compiler::functions::arith;
+use eql_compiler::time::format_timestamp;
 use eql_compiler::version::{compare_addresses, compare_versions};
 use eql_compiler::{
     and, compare_values, negate, or, truth_of, CompareKind, Instr, Order, OwnedValue, Program,
@@ -113,6 +114,13 @@ fn run<'a>(
                 let value = pop(stack);
                 let result = program.matchers[*m as usize].matches(&value);
                 stack.push(truth_value(Truth::from_option(result)));
+            }
+            Instr::DateText => {
+                let value = pop(stack);
+                stack.push(match value {
+                    Value::Int(nanos) => Value::Str(format_timestamp(nanos).into()),
+                    other => other,
+                });
             }
             Instr::IsNull => {
                 let value = pop(stack);
