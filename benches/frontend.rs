@@ -6,6 +6,8 @@
 //! run. The corpus benchmarks read `eql-rules.jsonl` from the shared folder
 //! beside the repository and are skipped with a message when it is absent.
 
+mod settings;
+
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use eql::compiler::{Compiler, FieldTable};
 use eql::{Options, RuleSet, RuleSource};
@@ -199,16 +201,9 @@ fn bench_corpus(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
-}
-
 criterion_group! {
     name = frontend;
-    config = config();
+    config = settings::config();
     targets = bench_reference_rule, bench_or_chain, bench_corpus
 }
 criterion_main!(frontend);

@@ -7,6 +7,8 @@
 
 mod ecs_events;
 
+mod settings;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use eql::compiler::{Slot, Truth};
 use eql::runtime::vm::evaluate;
@@ -197,16 +199,9 @@ fn bench_pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
-}
-
 criterion_group! {
     name = runtime;
-    config = config();
+    config = settings::config();
     targets = bench_read, bench_eval, bench_pipeline
 }
 criterion_main!(runtime);
