@@ -494,9 +494,13 @@ fn read_array(
         }
     };
     let base = text.as_ptr() as usize;
+    // Line numbers are counted forward from the previous element, so a
+    // large array costs one pass over its text.
+    let (mut counted_to, mut line) = (0, 1);
     for item in items {
         let offset = item.get().as_ptr() as usize - base;
-        let line = text[..offset].matches('\n').count() + 1;
+        line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..offset]).count();
+        counted_to = offset;
         let value: serde_json::Value = match serde_json::from_str(item.get()) {
             Ok(v) => v,
             Err(e) => {
