@@ -5,7 +5,7 @@
 
 use clap::Parser;
 use eql::rules::{LoadReport, LoadedRule};
-use eql::{Options, ResultPosition, RuleSet, RuleSource, Schema};
+use eql::{Options, ResultPosition, RuleSet, Schema};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -70,8 +70,13 @@ struct Args {
     result_position: Position,
 
     /// Maximum number of samples per join key for sample queries.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    max_samples_per_key: usize,
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_samples_per_key: u32,
+
+    /// Maximum number of pending partial sequences per stage of each rule; the oldest is
+    /// dropped, and counted in the summary, when a stage is full.
+    #[arg(long, default_value_t = 100_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_pending_per_stage: u64,
 
     /// An Elasticsearch mapping (JSON) giving field types; unknown fields become errors.
     #[arg(long, value_name = "FILE")]
@@ -106,6 +111,14 @@ fn main() -> ExitCode {
 }
 
 fn run(mut args: Args) -> Result<u8, String> {
+    for (flag, value) in [
+        ("--timestamp-field", &args.timestamp_field),
+        ("--event-category-field", &args.event_category_field),
+    ] {
+        if value.trim().is_empty() {
+            return Err(format!("{flag} needs a field name, such as @timestamp"));
+        }
+    }
     let embedded_default = args.logs.is_empty() && args.rules.is_empty() && args.queries.is_empty();
     if embedded_default && !args.check {
         args.rules.push(PathBuf::from(DEFAULT_RULES));
@@ -156,9 +169,10 @@ fn run(mut args: Args) -> Result<u8, String> {
             paths.join(", ")
         ));
     }
+    warn_duplicate_ids(&report.rules);
     let options = options(&args)?;
     let started = Instant::now();
-    let sources: Vec<RuleSource> = report.rules.iter().map(|r| r.source.clone()).collect();
+    let sources = report.sources();
     let rules = match RuleSet::new(&sources, options) {
         Ok(rules) => rules,
         Err(errors) => {
@@ -230,7 +244,8 @@ fn options(args: &Args) -> Result<Options, String> {
             Position::Head => ResultPosition::Head,
             Position::Tail => ResultPosition::Tail,
         })
-        .max_samples_per_key(args.max_samples_per_key)
+        .max_samples_per_key(args.max_samples_per_key as usize)
+        .max_pending_per_stage(args.max_pending_per_stage as usize)
         .nanosecond_timestamps(args.nanosecond_timestamps)
         .schema(schema))
 }
@@ -249,9 +264,28 @@ fn sample_logs() -> Result<Vec<PathBuf>, String> {
     Ok(logs)
 }
 
+/// Warns about rules that share an id: their results could not be told
+/// apart, and a rule file given twice runs twice.
+fn warn_duplicate_ids(rules: &[LoadedRule]) {
+    let mut first_seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    for rule in rules {
+        let id = rule.source.id.as_str();
+        match first_seen.get(id) {
+            Some(first) => eprintln!(
+                "hunt: warning: rule id [{id}] appears in {} and {}",
+                first.display(),
+                rule.path.display()
+            ),
+            None => {
+                first_seen.insert(id, &rule.path);
+            }
+        }
+    }
+}
+
 fn print_rule_errors(loaded: &[LoadedRule], errors: &[eql::RuleError]) {
     for error in errors {
-        match loaded.iter().find(|r| r.source.id == error.rule_id) {
+        match loaded.get(error.index) {
             Some(rule) => eprintln!("{}\n", rule.render_error(error)),
             None => eprintln!("{error}\n{}\n", error.render()),
         }
@@ -296,7 +330,7 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
         }
         Ok(())
     };
-    let mut stats = None;
+    let stats;
     let mut input_errors: Vec<String> = Vec::new();
     if args.stream {
         let mut session = rules.session();
@@ -323,7 +357,14 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
                 input_errors.push(e);
             }
         }
-        matches = rules.run_batch(events);
+        // As RuleSet::run_batch, but keeping the session for its counters.
+        events.sort_by(eql::runtime::compare_events);
+        let mut session = rules.session();
+        for event in events {
+            session.push(event, &mut matches);
+        }
+        stats = Some(session.stats());
+        session.flush(&mut matches);
         emit(&mut matches, &mut out)?;
     }
     out.flush()
@@ -354,6 +395,12 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
             eprintln!(
                 "hunt: {} event(s) arrived out of time order; sequences may miss them (drop --stream to sort)",
                 stats.out_of_order
+            );
+        }
+        if stats.evicted_partials > 0 {
+            eprintln!(
+                "hunt: warning: {} pending sequence(s) were dropped at the limit of {} per stage; sequences may be missed (raise --max-pending-per-stage)",
+                stats.evicted_partials, args.max_pending_per_stage
             );
         }
     }
@@ -485,12 +532,11 @@ fn read_array(
     let items: Vec<&serde_json::value::RawValue> = match serde_json::from_str(text) {
         Ok(items) => items,
         Err(e) => {
-            rejects.add(format!(
+            return Err(format!(
                 "{name}:{}:{}: invalid JSON array, no event read from the file: {e}",
                 e.line(),
                 e.column()
             ));
-            return Ok(());
         }
     };
     let base = text.as_ptr() as usize;

@@ -30,6 +30,9 @@ pub mod rules;
 pub use eql_compiler as compiler;
 pub use eql_parser as parser;
 pub use eql_runtime as runtime;
+/// The JSON library the engine reads events with, for
+/// [`Schema::from_mapping`] and [`EventReader::read_value`].
+pub use serde_json;
 
 pub use eql_compiler::{FieldType, OwnedValue, Schema, Value};
 pub use eql_runtime::{

@@ -20,10 +20,13 @@ pub struct LoadedRule {
     /// The 1-based line and column in the file where the query text
     /// starts.
     pub query_start: (usize, usize),
-    /// The query as written in the file, when the file's escapes make it
-    /// differ from the decoded query (a TOML basic string with `\"` or
-    /// `\\`); used to map error positions back to the file.
+    /// The query as written in the file, when it differs from the decoded
+    /// query (escapes in a TOML basic string, or CRLF line ends); used to
+    /// map error positions back to the file.
     pub query_as_written: Option<String>,
+    /// True when the query is a TOML basic string (`"..."` or `"""..."""`),
+    /// whose backslashes are escapes; false for literal strings (`'''`).
+    pub query_has_escapes: bool,
 }
 
 /// A file the loader passed over on purpose.
@@ -105,6 +108,13 @@ impl LoadReport {
         }
     }
 
+    /// Returns the rules found, ready for [`eql_runtime::RuleSet::new`]; the
+    /// index of each [`RuleError`] is the rule's position here and in
+    /// [`LoadReport::rules`].
+    pub fn sources(&self) -> Vec<RuleSource> {
+        self.rules.iter().map(|rule| rule.source.clone()).collect()
+    }
+
     /// Adds a query given as text, with the id and name `label`.
     pub fn add_query(&mut self, label: &str, query: &str) {
         self.rules.push(LoadedRule {
@@ -112,6 +122,7 @@ impl LoadReport {
             path: PathBuf::from(label),
             query_start: (1, 1),
             query_as_written: None,
+            query_has_escapes: false,
         });
     }
 
@@ -137,6 +148,7 @@ impl LoadReport {
                 path: path.to_path_buf(),
                 query_start: (1, 1),
                 query_as_written: None,
+                query_has_escapes: false,
             });
             return;
         }
@@ -192,6 +204,7 @@ fn parse_rule_file(path: &Path, text: &str) -> Result<Parsed, LoadError> {
     };
     let (query_start, written) = query_text_start(text, query.span());
     let query_as_written = (written != query.get_ref().as_str()).then(|| written.to_string());
+    let query_has_escapes = text[query.span()].starts_with('"');
     let name = rule.name.unwrap_or_else(|| path.display().to_string());
     let id = rule.rule_id.unwrap_or_else(|| path.display().to_string());
     Ok(Parsed::Rule(Box::new(LoadedRule {
@@ -199,6 +212,7 @@ fn parse_rule_file(path: &Path, text: &str) -> Result<Parsed, LoadError> {
         path: path.to_path_buf(),
         query_start,
         query_as_written,
+        query_has_escapes,
     })))
 }
 
@@ -230,17 +244,22 @@ fn query_text_start(text: &str, span: std::ops::Range<usize>) -> ((usize, usize)
     )
 }
 
-/// Returns the byte offset in a TOML basic string as written that holds
-/// the decoded string's byte `decoded`: escapes (`\t`, `\"`, `\u00e9`) take
-/// more bytes as written, and a line-ending backslash drops the line break
-/// and the indentation after it.
-fn written_offset(written: &str, decoded: usize) -> usize {
+/// Returns the byte offset in a TOML string as written that holds the
+/// decoded string's byte `decoded`. A CRLF line end decodes to one `\n`.
+/// With `escapes` (a basic string), escapes (`\t`, `\"`, `\u00e9`) take more
+/// bytes as written, and a line-ending backslash drops the line break and
+/// the indentation after it.
+fn written_offset(written: &str, decoded: usize, escapes: bool) -> usize {
     let bytes = written.as_bytes();
     let (mut at, mut seen) = (0, 0);
-    let continues_line =
-        |at: usize| bytes[at] == b'\\' && bytes.get(at + 1).is_some_and(u8::is_ascii_whitespace);
+    let continues_line = |at: usize| {
+        escapes && bytes[at] == b'\\' && bytes.get(at + 1).is_some_and(u8::is_ascii_whitespace)
+    };
     while at < written.len() && (seen < decoded || continues_line(at)) {
-        if bytes[at] == b'\\' && at + 1 < written.len() {
+        if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            seen += 1;
+            at += 2;
+        } else if escapes && bytes[at] == b'\\' && at + 1 < written.len() {
             match bytes[at + 1] {
                 b'u' | b'U' => {
                     let digits = if bytes[at + 1] == b'u' { 4 } else { 8 };
@@ -298,7 +317,10 @@ impl LoadedRule {
     /// Returns the file position of a byte span of the query.
     pub fn file_position(&self, span: Span) -> (usize, usize) {
         let (line, column) = match &self.query_as_written {
-            Some(written) => eql_parser::line_column(written, written_offset(written, span.start)),
+            Some(written) => {
+                let at = written_offset(written, span.start, self.query_has_escapes);
+                eql_parser::line_column(written, at)
+            }
             None => eql_parser::line_column(&self.source.query, span.start),
         };
         if line == 1 {
@@ -361,7 +383,7 @@ mod tests {
             if matches!(c, '\t' | '\u{e9}' | '"' | '\\') {
                 continue;
             }
-            let at = written_offset(written, offset);
+            let at = written_offset(written, offset, true);
             assert!(
                 written[at..].starts_with(c),
                 "decoded byte {offset} ({c:?}) maps to {at}: {:?}",
@@ -387,5 +409,21 @@ mod tests {
         let file_line = text.lines().nth(line - 1).unwrap();
         assert_eq!(line, 5);
         assert_eq!(&file_line[column - 1..column + 2], "foo", "{file_line}");
+    }
+
+    #[test]
+    fn crlf_literal_rule_points_into_file() {
+        let dir = std::env::temp_dir().join(format!("eql-rules-crlf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("crlf.toml");
+        let text = "[rule]\r\nname = \"n\"\r\nrule_id = \"i\"\r\nlanguage = \"eql\"\r\nquery = \'\'\'\r\nprocess where\r\n  process.name : \"C:\\Windows\\x\" and\r\n  lenght(x) == 1\r\n\'\'\'\r\n";
+        std::fs::write(&path, text).unwrap();
+        let mut report = LoadReport::default();
+        report.load(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let rule = &report.rules[0];
+        let at = rule.source.query.find("lenght").unwrap();
+        let (line, column) = rule.file_position(Span::new(at, at + 6));
+        assert_eq!((line, column), (8, 3));
     }
 }

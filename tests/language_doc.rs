@@ -1180,6 +1180,14 @@ fn fixed_differences() {
         matching_with(r#"any where ip > "9.0.0.0""#, &addresses, typed()),
         [1, 2]
     );
+    let message = error(r#"any where ip < "bogus""#, typed());
+    assert!(message.contains("is not an IP address"), "{message}");
+    let numbers = schema(json!({"properties": {
+        "@timestamp": {"type": "date"},
+        "pid": {"type": "long"}
+    }}));
+    let message = error(r#"any where pid == "abc""#, numbers);
+    assert!(message.contains("is not a number"), "{message}");
     let message = error(r#"any where ip : "10.*""#, typed());
     assert!(message.contains("of type [ip]"), "{message}");
     let message = error(r#"any where v like "1.*""#, typed());

@@ -289,8 +289,14 @@ pub fn utf16_len(s: &str) -> usize {
     }
 }
 
-/// Lower-cases a string for case-insensitive comparison, borrowing when it
-/// is already lower case.
+/// Folds a string for case-insensitive comparison, borrowing when it is
+/// already folded.
+///
+/// Each character maps to the lower case of its upper case, one character
+/// for one, as Java's character-by-character case-insensitive comparison
+/// that Elasticsearch uses: `ς`, `σ` and `Σ` fold alike, and a character
+/// whose case mapping has several characters (`ß` to `SS`) keeps its first
+/// or stays.
 pub fn fold_case(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
         if s.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -299,8 +305,17 @@ pub fn fold_case(s: &str) -> Cow<'_, str> {
             Cow::Borrowed(s)
         }
     } else {
-        Cow::Owned(s.to_lowercase())
+        Cow::Owned(s.chars().map(fold_char).collect())
     }
+}
+
+fn fold_char(c: char) -> char {
+    let mut upper = c.to_uppercase();
+    let up = match (upper.next(), upper.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    };
+    up.to_lowercase().next().unwrap_or(up)
 }
 
 fn two_strings<'b>(args: &'b [Value<'_>]) -> Option<(&'b str, &'b str)> {
@@ -546,6 +561,15 @@ mod tests {
 
     fn s(text: &str) -> Value<'static> {
         Value::Str(Cow::Owned(text.to_string()))
+    }
+
+    #[test]
+    fn fold_case_maps_char_by_char() {
+        assert_eq!(fold_case("ΟΔΟΣ"), fold_case("οδος"));
+        assert_eq!(fold_case("οδοσ"), fold_case("οδος"));
+        assert_eq!(fold_case("Straße"), "straße");
+        assert_eq!(fold_case("İ").chars().count(), 1);
+        assert_eq!(fold_case("CMD.exe"), "cmd.exe");
     }
 
     #[test]

@@ -132,21 +132,46 @@ impl Lowerer<'_> {
         if value.is_null() {
             return Ok(value);
         }
+        let dotted = &self.fields.path(slot).dotted;
         if matches!(field_type, FieldType::Long | FieldType::Double) {
             // Numeric text becomes a number, but a decimal constant stays
             // decimal: `serial_event_id < 4.5` must not become `< 4`.
-            return Ok(match &value {
-                Value::Str(text) => match text.trim().parse::<i64>() {
-                    Ok(i) => Value::Int(i),
-                    Err(_) => text.trim().parse::<f64>().map_or(value, Value::Float),
-                },
-                _ => value,
+            let Value::Str(text) = &value else {
+                return Ok(value);
+            };
+            if let Ok(i) = text.trim().parse::<i64>() {
+                return Ok(Value::Int(i));
+            }
+            return text.trim().parse::<f64>().map(Value::Float).map_err(|_| {
+                err(
+                    Kind::TypeMismatch,
+                    span,
+                    format!(
+                        "[{}] is not a number, but field [{dotted}] is [{}]",
+                        self.text(span),
+                        field_type.name()
+                    ),
+                )
             });
+        }
+        if field_type == FieldType::Ip {
+            if let Value::Str(text) = &value {
+                if Cidr::parse(text.trim()).is_none() {
+                    return Err(err(
+                        Kind::TypeMismatch,
+                        span,
+                        format!(
+                            "[{}] is not an IP address or CIDR block, but field [{dotted}] is [ip]",
+                            self.text(span)
+                        ),
+                    ));
+                }
+            }
+            return Ok(value);
         }
         if !field_type.is_date() {
             return Ok(field_type.coerce(value));
         }
-        let dotted = &self.fields.path(slot).dotted;
         let format = self
             .schema
             .and_then(|s| s.field_info(dotted))

@@ -21,6 +21,11 @@ pub fn parse_timestamp(value: &Value<'_>) -> Option<i64> {
 
 fn parse_timestamp_str(text: &str) -> Option<i64> {
     let text = text.trim();
+    // Elasticsearch tries ISO 8601 before epoch milliseconds, so a bare
+    // year (`"2024"`) or year and month (`"2024-05"`) is a date.
+    if let Some(nanos) = parse_year_month(text) {
+        return Some(nanos);
+    }
     if let Some(nanos) = parse_epoch_millis(text) {
         return Some(nanos);
     }
@@ -46,6 +51,21 @@ fn parse_timestamp_str(text: &str) -> Option<i64> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .and_then(|dt| dt.and_utc().timestamp_nanos_opt())
+}
+
+fn parse_year_month(text: &str) -> Option<i64> {
+    let (year, month) = match text.split_once('-') {
+        Some((year, month)) if month.len() == 2 => (year, month.parse::<u32>().ok()?),
+        Some(_) => return None,
+        None => (text, 1),
+    };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month, 1)?
+        .and_hms_opt(0, 0, 0)?
+        .and_utc()
+        .timestamp_nanos_opt()
 }
 
 pub(crate) fn parse_epoch_millis(text: &str) -> Option<i64> {
@@ -212,7 +232,13 @@ mod tests {
             Some(1_000_000_000)
         );
         assert_eq!(parse_timestamp(&s("1970-01-01T01:00:00+01:00")), Some(0));
-        assert_eq!(parse_timestamp(&s("1234")), Some(1_234_000_000));
+        assert_eq!(parse_timestamp(&s("123")), Some(123_000_000));
+        assert_eq!(parse_timestamp(&s("12345")), Some(12_345_000_000));
+        assert_eq!(parse_timestamp(&s("1970")), Some(0));
+        assert_eq!(
+            parse_timestamp(&s("1970-02")),
+            Some(31 * 86_400_000_000_000)
+        );
         assert_eq!(
             parse_timestamp(&s("131485996510.000123")),
             Some(131_485_996_510_000_123)

@@ -180,7 +180,15 @@ pub fn render_diagnostic(source: &str, span: Span, message: &str) -> String {
     } else {
         (text.to_string(), 0)
     };
-    let pad = " ".repeat(gutter.len() + (column as isize - 1 - offset) as usize);
+    // Tabs in the line stay tabs under it, so the caret lines up in a
+    // terminal whatever its tab width.
+    let before = (column as isize - 1 - offset) as usize;
+    let pad: String = " ".repeat(gutter.len())
+        + &shown
+            .chars()
+            .take(before)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect::<String>();
     let width = width.min(MAX_SHOWN_LINE);
     format!(
         "{line}:{column}: {message}\n{gutter}{shown}\n{pad}{carets}",
@@ -215,6 +223,12 @@ mod tests {
         assert!(lines[1].ends_with("..."), "{}", lines[1]);
         let caret = lines[2].find('^').unwrap();
         assert_eq!(&lines[1][caret..caret + 1], "=", "{text}");
+    }
+
+    #[test]
+    fn caret_follows_tabs() {
+        let text = render_diagnostic("a\tb == c", Span::new(2, 3), "bad");
+        assert_eq!(text.lines().nth(2), Some("     \t^"));
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Default for Options {
             max_samples_per_key: 1,
             nanosecond_timestamps: false,
             nest_limit: eql_parser::DEFAULT_NEST_LIMIT,
-            max_pending_per_stage: 1_000_000,
+            max_pending_per_stage: 100_000,
             max_key_combinations: 64,
             schema: None,
             aliases: Vec::new(),
@@ -114,8 +114,9 @@ impl Options {
     }
 
     /// Sets how many pending partial sequences one stage of one rule may
-    /// hold (default 1,000,000). When full, the stage drops its oldest
-    /// partial sequences; the session counts them in its statistics.
+    /// hold (default 100,000, roughly 100 MB for events of about 1 kB).
+    /// When full, the stage drops its oldest partial sequence; the session
+    /// counts the drops in [`SessionStats::evicted_partials`](crate::SessionStats).
     pub fn max_pending_per_stage(mut self, max: usize) -> Self {
         self.max_pending_per_stage = max.max(1);
         self

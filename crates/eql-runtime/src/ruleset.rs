@@ -44,6 +44,9 @@ pub enum RuleErrorKind {
 /// A rule that failed to compile, with the rule it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
+    /// The rule's position in the list given to [`RuleSet::new`]; unlike
+    /// the id, it is unique even when two rule files share an id.
+    pub index: usize,
     /// The rule's id.
     pub rule_id: String,
     /// The rule's name.
@@ -239,7 +242,7 @@ impl RuleSet {
         let parser = eql_parser::Parser::new().nest_limit(options.nest_limit);
         let mut compiled = Vec::with_capacity(rules.len());
         let mut errors = Vec::new();
-        for rule in rules {
+        for (index, rule) in rules.iter().enumerate() {
             let result = parser
                 .parse(&rule.query)
                 .map_err(RuleErrorKind::Parse)
@@ -257,6 +260,7 @@ impl RuleSet {
                     compiled: query,
                 }),
                 Err(kind) => errors.push(RuleError {
+                    index,
                     rule_id: rule.id.clone(),
                     rule_name: rule.name.clone(),
                     query: rule.query.clone(),

@@ -374,8 +374,13 @@ pub(crate) fn event_keys(event: &Event, keys: &[KeySpec], max: usize) -> SmallVe
     tuples.push(Key::new());
     for spec in keys {
         let values = event.values(spec.slot);
+        // Only the first `max` distinct values can take part, so a huge
+        // array costs at most `max` comparisons per value.
         let mut distinct: SmallVec<[&OwnedValue; 2]> = SmallVec::new();
         for value in values {
+            if distinct.len() >= max {
+                break;
+            }
             if !distinct.contains(&value) {
                 distinct.push(value);
             }

@@ -357,3 +357,45 @@ fn timestamps_keep_milliseconds_by_default() {
         "a 1000.4 ms gap exceeds maxspan in nanoseconds"
     );
 }
+
+#[test]
+fn huge_key_array_uses_first_values() {
+    let values: Vec<i64> = (0..100_000).collect();
+    let events = [
+        json!({"@timestamp": 1, "event": {"category": "network"}, "k": values}),
+        json!({"@timestamp": 2, "event": {"category": "process"}, "k": 3}),
+        json!({"@timestamp": 3, "event": {"category": "process"}, "k": 99_999}),
+    ];
+    let query = "sequence by k [network where true] [process where true]";
+    // Only the first 64 distinct values of an array key join.
+    assert_eq!(run(query, &events), [vec![Some(0), Some(1)]]);
+}
+
+#[test]
+fn full_stage_drops_oldest_and_counts() {
+    let rules = RuleSet::single(
+        "sequence by k [network where true] [process where true]",
+        Options::new().max_pending_per_stage(2),
+    )
+    .unwrap();
+    let mut reader = rules.reader();
+    let mut session = rules.session();
+    let mut out = Vec::new();
+    let lines = [
+        json!({"@timestamp": 1, "event": {"category": "network"}, "k": "a"}),
+        json!({"@timestamp": 2, "event": {"category": "network"}, "k": "b"}),
+        json!({"@timestamp": 3, "event": {"category": "network"}, "k": "c"}),
+        json!({"@timestamp": 4, "event": {"category": "process"}, "k": "a"}),
+        json!({"@timestamp": 5, "event": {"category": "process"}, "k": "c"}),
+    ];
+    for line in lines {
+        session.push(reader.read_line(&line.to_string()).unwrap(), &mut out);
+    }
+    assert_eq!(
+        session.stats().evicted_partials,
+        1,
+        "the oldest key is dropped"
+    );
+    assert_eq!(out.len(), 1, "only the newer partial of key c completes");
+    assert_eq!(out[0].join_keys, [eql_compiler::Value::Str("c".into())]);
+}
