@@ -35,6 +35,11 @@ pub struct Event {
 }
 
 impl Event {
+    /// Returns the number of slots the event was read with.
+    pub fn slot_count(&self) -> usize {
+        self.ends.len()
+    }
+
     /// Returns the values of a slot; empty when the field is missing, null,
     /// or an empty array.
     pub fn values(&self, slot: Slot) -> &[OwnedValue] {

@@ -141,7 +141,20 @@ impl Session {
     }
 
     /// Processes one event and appends the results it completes to `out`.
+    ///
+    /// The event must come from a reader of this session's rule set
+    /// ([`RuleSet::reader`]): slots are numbered per rule set.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the event was read for a rule set with a different
+    /// number of fields, which would otherwise give wrong results.
     pub fn push(&mut self, event: Event, out: &mut Vec<Match>) {
+        assert_eq!(
+            event.slot_count(),
+            self.rules.inner.fields.len(),
+            "the event was read by another rule set's reader; read it with this rule set's reader"
+        );
         self.stats.events += 1;
         if let (Some(last), Some(ts)) = (self.last_timestamp, event.timestamp) {
             if ts < last {

@@ -399,3 +399,15 @@ fn full_stage_drops_oldest_and_counts() {
     assert_eq!(out.len(), 1, "only the newer partial of key c completes");
     assert_eq!(out[0].join_keys, [eql_compiler::Value::Str("c".into())]);
 }
+
+#[test]
+#[should_panic(expected = "another rule set's reader")]
+fn foreign_event_is_rejected() {
+    let small = RuleSet::single("process where a == 1", Options::new()).unwrap();
+    let large = RuleSet::single("process where a == 1 and b == 2", Options::new()).unwrap();
+    let event = small
+        .reader()
+        .read_line(r#"{"@timestamp": 1, "a": 1}"#)
+        .unwrap();
+    large.session().push(event, &mut Vec::new());
+}
