@@ -65,7 +65,7 @@ struct Args {
     #[arg(long)]
     nanosecond_timestamps: bool,
 
-    /// Which results --size keeps.
+    /// The end of the results that --size keeps.
     #[arg(long, value_enum, default_value = "tail", value_name = "POSITION")]
     result_position: Position,
 
@@ -119,6 +119,56 @@ fn run(mut args: Args) -> Result<u8, String> {
             return Err(format!("{flag} needs a field name, such as @timestamp"));
         }
     }
+    apply_defaults(&mut args)?;
+
+    let report = load_rules(&args)?;
+    let options = options(&args)?;
+    let started = Instant::now();
+    let sources = report.sources();
+    let rules = match RuleSet::new(&sources, options) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            print_rule_errors(&report.rules, &errors);
+            eprintln!(
+                "hunt: {} of {} rule(s) failed to compile; no rule was run",
+                errors.len(),
+                sources.len()
+            );
+            return Ok(EXIT_RULES);
+        }
+    };
+
+    if args.check {
+        eprintln!(
+            "hunt: {} rule(s) compiled in {:.1} ms",
+            rules.rules().len(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        return Ok(if report.errors.is_empty() {
+            0
+        } else {
+            EXIT_RULES
+        });
+    }
+    if !report.errors.is_empty() {
+        eprintln!(
+            "hunt: {} rule file(s) could not be read; no rule was run",
+            report.errors.len()
+        );
+        return Ok(EXIT_RULES);
+    }
+    if args.logs.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err("no log files given; pass files, or - to read stdin".into());
+        }
+        args.logs.push(PathBuf::from("-"));
+    }
+    hunt(&rules, &args)
+}
+
+/// Fills in the rules and logs of the no-argument run, and the default
+/// rules of `--check`.
+fn apply_defaults(args: &mut Args) -> Result<(), String> {
     let embedded_default = args.logs.is_empty() && args.rules.is_empty() && args.queries.is_empty();
     if embedded_default && !args.check {
         args.rules.push(PathBuf::from(DEFAULT_RULES));
@@ -128,12 +178,17 @@ fn run(mut args: Args) -> Result<u8, String> {
             DEFAULT_RULES, DEFAULT_LOGS
         );
     } else if args.rules.is_empty() && args.queries.is_empty() {
-        if args.check {
-            args.rules.push(PathBuf::from(DEFAULT_RULES));
-        } else {
+        if !args.check {
             return Err("no rules given; pass --rules PATH or --query TEXT".into());
         }
+        args.rules.push(PathBuf::from(DEFAULT_RULES));
     }
+    Ok(())
+}
+
+/// Loads the rule files and inline queries, reporting files that could not
+/// be read, files skipped as not EQL, and ids used twice.
+fn load_rules(args: &Args) -> Result<LoadReport, String> {
     let mut report = LoadReport::default();
     for path in &args.rules {
         if !path.exists() {
@@ -170,47 +225,7 @@ fn run(mut args: Args) -> Result<u8, String> {
         ));
     }
     warn_duplicate_ids(&report.rules);
-    let options = options(&args)?;
-    let started = Instant::now();
-    let sources = report.sources();
-    let rules = match RuleSet::new(&sources, options) {
-        Ok(rules) => rules,
-        Err(errors) => {
-            print_rule_errors(&report.rules, &errors);
-            eprintln!(
-                "hunt: {} of {} rule(s) failed to compile; no rule was run",
-                errors.len(),
-                sources.len()
-            );
-            return Ok(EXIT_RULES);
-        }
-    };
-    if !report.errors.is_empty() && !args.check {
-        eprintln!(
-            "hunt: {} rule file(s) could not be read; no rule was run",
-            report.errors.len()
-        );
-        return Ok(EXIT_RULES);
-    }
-    if args.check {
-        eprintln!(
-            "hunt: {} rule(s) compiled in {:.1} ms",
-            rules.rules().len(),
-            started.elapsed().as_secs_f64() * 1e3
-        );
-        return Ok(if report.errors.is_empty() {
-            0
-        } else {
-            EXIT_RULES
-        });
-    }
-    if args.logs.is_empty() {
-        if std::io::stdin().is_terminal() {
-            return Err("no log files given; pass files, or - to read stdin".into());
-        }
-        args.logs.push(PathBuf::from("-"));
-    }
-    hunt(&rules, &args)
+    Ok(report)
 }
 
 fn options(args: &Args) -> Result<Options, String> {
@@ -264,8 +279,8 @@ fn sample_logs() -> Result<Vec<PathBuf>, String> {
     Ok(logs)
 }
 
-/// Warns about rules that share an id: their results could not be told
-/// apart, and a rule file given twice runs twice.
+/// Warns about rules that share an id, because their results look the
+/// same and a rule file given twice runs twice.
 fn warn_duplicate_ids(rules: &[LoadedRule]) {
     let mut first_seen: BTreeMap<&str, &Path> = BTreeMap::new();
     for rule in rules {
@@ -312,40 +327,18 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
     let started = Instant::now();
     let mut reader = rules.reader();
     let mut rejects = Rejects::default();
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut per_rule: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut matches = Vec::new();
-    let mut emit = |matches: &mut Vec<eql::Match>, out: &mut BufWriter<_>| -> Result<(), String> {
-        for m in matches.drain(..) {
-            *per_rule.entry(m.rule).or_default() += 1;
-            if let Err(e) = writeln!(out, "{}", eql::output::match_to_json(rules, &m)) {
-                // A closed pipe (`hunt ... | head`) means the reader is
-                // done; stop quietly like other command-line tools.
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    std::process::exit(0);
-                }
-                return Err(format!("cannot write the results: {e}"));
-            }
-        }
-        Ok(())
-    };
-    let stats;
+    let mut output = Output::new(rules);
     let mut input_errors: Vec<String> = Vec::new();
+    let mut matches = Vec::new();
+    let mut session = rules.session();
     if args.stream {
-        let mut session = rules.session();
         for path in &args.logs {
             let result = read_events(path, &mut reader, &mut rejects, None, &mut |event| {
                 session.push(event, &mut matches);
             });
-            if let Err(e) = result {
-                input_errors.push(e);
-            }
-            emit(&mut matches, &mut out)?;
+            input_errors.extend(result.err());
+            output.emit(&mut matches)?;
         }
-        stats = Some(session.stats());
-        session.flush(&mut matches);
-        emit(&mut matches, &mut out)?;
     } else {
         let mut events = Vec::new();
         for path in &args.logs {
@@ -353,23 +346,94 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
             let result = read_events(path, &mut reader, &mut rejects, relevant_to, &mut |event| {
                 events.push(event)
             });
-            if let Err(e) = result {
-                input_errors.push(e);
-            }
+            input_errors.extend(result.err());
         }
         // As RuleSet::run_batch, but keeping the session for its counters.
         events.sort_by(eql::runtime::compare_events);
-        let mut session = rules.session();
         for event in events {
             session.push(event, &mut matches);
         }
-        stats = Some(session.stats());
-        session.flush(&mut matches);
-        emit(&mut matches, &mut out)?;
     }
-    out.flush()
-        .map_err(|e| format!("cannot write the results: {e}"))?;
+    let stats = session.stats();
+    session.flush(&mut matches);
+    output.emit(&mut matches)?;
+    output.finish()?;
+
     let elapsed = started.elapsed().as_secs_f64();
+    print_summary(
+        rules,
+        args,
+        &reader,
+        &rejects,
+        &stats,
+        &output.per_rule,
+        elapsed,
+    );
+    if !input_errors.is_empty() {
+        for error in &input_errors {
+            eprintln!("hunt: {error}");
+        }
+        eprintln!(
+            "hunt: {} input file(s) could not be read to the end; the results above cover what was read",
+            input_errors.len()
+        );
+        return Ok(EXIT_USAGE);
+    }
+    Ok(0)
+}
+
+/// Writes results to stdout as JSON lines and counts them per rule.
+struct Output<'a> {
+    rules: &'a RuleSet,
+    out: BufWriter<std::io::StdoutLock<'static>>,
+    per_rule: BTreeMap<usize, u64>,
+}
+
+impl<'a> Output<'a> {
+    fn new(rules: &'a RuleSet) -> Self {
+        Output {
+            rules,
+            out: BufWriter::new(std::io::stdout().lock()),
+            per_rule: BTreeMap::new(),
+        }
+    }
+
+    fn emit(&mut self, matches: &mut Vec<eql::Match>) -> Result<(), String> {
+        for m in matches.drain(..) {
+            *self.per_rule.entry(m.rule).or_default() += 1;
+            let line = eql::output::match_to_json(self.rules, &m);
+            if let Err(e) = writeln!(self.out, "{line}") {
+                return Err(write_error(e));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        self.out.flush().map_err(write_error)
+    }
+}
+
+/// Turns a write error into a message. A closed pipe (`hunt ... | head`)
+/// means the reader is done, so the process stops quietly, like other
+/// command-line tools.
+fn write_error(error: std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    format!("cannot write the results: {error}")
+}
+
+/// Prints the run's summary on stderr.
+fn print_summary(
+    rules: &RuleSet,
+    args: &Args,
+    reader: &eql::EventReader,
+    rejects: &Rejects,
+    stats: &eql::SessionStats,
+    per_rule: &BTreeMap<usize, u64>,
+    elapsed: f64,
+) {
     let read = reader.events_read();
     eprintln!("hunt: rules: {}", rules.rules().len());
     eprintln!("hunt: events read: {read}");
@@ -383,6 +447,7 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
             rejects.count - rejects.shown.len() as u64
         );
     }
+
     let undated = reader.events_without_timestamp();
     if undated > 0 {
         eprintln!(
@@ -390,20 +455,19 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
             args.timestamp_field
         );
     }
-    if let Some(stats) = stats {
-        if stats.out_of_order > 0 {
-            eprintln!(
-                "hunt: {} event(s) arrived out of time order; sequences may miss them (drop --stream to sort)",
-                stats.out_of_order
-            );
-        }
-        if stats.evicted_partials > 0 {
-            eprintln!(
-                "hunt: warning: {} pending sequence(s) were dropped at the limit of {} per stage; sequences may be missed (raise --max-pending-per-stage)",
-                stats.evicted_partials, args.max_pending_per_stage
-            );
-        }
+    if stats.out_of_order > 0 {
+        eprintln!(
+            "hunt: {} event(s) arrived out of time order; sequences may miss them (drop --stream to sort)",
+            stats.out_of_order
+        );
     }
+    if stats.evicted_partials > 0 {
+        eprintln!(
+            "hunt: warning: {} pending sequence(s) were dropped at the limit of {} per stage; sequences may be missed (raise --max-pending-per-stage)",
+            stats.evicted_partials, args.max_pending_per_stage
+        );
+    }
+
     for (index, rule) in rules.rules().iter().enumerate() {
         let count = per_rule.get(&index).copied().unwrap_or(0);
         eprintln!("hunt: results: {count}  {} ({})", rule.name, rule.id);
@@ -414,17 +478,6 @@ fn hunt(rules: &RuleSet, args: &Args) -> Result<u8, String> {
         0.0
     };
     eprintln!("hunt: time: {:.3} s, {:.0} events/s", elapsed, rate);
-    if !input_errors.is_empty() {
-        for error in &input_errors {
-            eprintln!("hunt: {error}");
-        }
-        eprintln!(
-            "hunt: {} input file(s) could not be read to the end; the results above cover what was read",
-            input_errors.len()
-        );
-        return Ok(EXIT_USAGE);
-    }
-    Ok(0)
 }
 
 /// Reads the events of one input, calling `sink` for each one that parses

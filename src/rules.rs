@@ -46,7 +46,7 @@ pub struct LoadError {
     pub path: PathBuf,
     /// The 1-based line and column, when known.
     pub position: Option<(usize, usize)>,
-    /// What is wrong and how to fix it.
+    /// The problem and its fix.
     pub message: String,
 }
 
@@ -66,7 +66,7 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// What loading a set of paths produced.
+/// The result of loading a set of paths.
 #[derive(Debug, Clone, Default)]
 pub struct LoadReport {
     /// The EQL rules found, in path order.
@@ -244,7 +244,7 @@ fn query_text_start(text: &str, span: std::ops::Range<usize>) -> ((usize, usize)
     )
 }
 
-/// Returns the byte offset in a TOML string as written that holds the
+/// Returns the byte offset in a TOML string as written that contains the
 /// decoded string's byte `decoded`. A CRLF line end decodes to one `\n`.
 /// With `escapes` (a basic string), escapes (`\t`, `\"`, `\u00e9`) take more
 /// bytes as written, and a line-ending backslash drops the line break and

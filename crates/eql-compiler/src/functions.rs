@@ -46,7 +46,7 @@ pub enum Function {
     Substring,
 }
 
-/// What the checker knows about an argument or result type.
+/// The static type of an argument or result, as far as the checker can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
     /// A string.

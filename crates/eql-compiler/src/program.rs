@@ -33,7 +33,7 @@ pub enum CompareKind {
     GtEq,
 }
 
-/// How [`Instr::CompareOrdered`] orders two strings.
+/// The order [`Instr::CompareOrdered`] applies to two strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
     /// Semantic versions, as an Elasticsearch `version` field.

@@ -3,7 +3,7 @@
 use crate::ast::Span;
 use std::fmt;
 
-/// What went wrong while parsing.
+/// The kind of a parse failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseErrorKind {
@@ -56,7 +56,7 @@ pub enum ParseErrorKind {
 /// A parse error: a kind plus the span of the offending text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
-    /// What went wrong.
+    /// The kind of failure.
     pub kind: ParseErrorKind,
     /// Where, as a byte range of the query text.
     pub span: Span,

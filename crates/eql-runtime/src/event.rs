@@ -19,7 +19,7 @@ pub type FieldValues = SmallVec<[OwnedValue; 1]>;
 pub struct Event {
     /// The values of all slots, slot after slot.
     values: Vec<OwnedValue>,
-    /// Where each slot's values end in `values`: slot `i` holds
+    /// Where each slot's values end in `values`: slot `i` is
     /// `values[ends[i - 1]..ends[i]]`. Four bytes a slot keep events small
     /// when a large rule set reads hundreds of fields.
     ends: Vec<u32>,
@@ -52,7 +52,7 @@ impl Event {
     }
 }
 
-/// Why an event could not be read.
+/// The reason an event could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
     /// The text is not valid JSON.
@@ -64,7 +64,7 @@ pub enum ReadError {
     },
     /// The JSON is valid but not an object.
     NotAnObject,
-    /// The timestamp field holds a value that is not a date.
+    /// The timestamp field contains a value that is not a date.
     InvalidTimestamp {
         /// The field name.
         field: String,
@@ -163,7 +163,7 @@ fn push_scalars(value: &serde_json::Value, null_value: Option<&OwnedValue>, out:
     }
 }
 
-/// How the reader treats one slot's values, from the schema.
+/// The reader's treatment of one slot's values, from the schema.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SlotSpec {
     /// For a date field: how to parse its values into nanoseconds.
@@ -273,7 +273,7 @@ impl EventReader {
     /// Parses one line of NDJSON and keeps the event only when `keep`
     /// accepts it; the line's text is copied only for kept events.
     ///
-    /// A batch that holds millions of events saves most of its memory this
+    /// A batch of millions of events saves most of its memory this
     /// way: pass [`RuleSet::is_relevant`](crate::RuleSet::is_relevant).
     /// Dropped events still count in the input positions ([`Event::seq`]).
     ///

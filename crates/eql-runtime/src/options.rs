@@ -1,6 +1,6 @@
 //! The options of a rule set, with Elasticsearch's names and meanings.
 
-/// Which end of the results a size limit keeps.
+/// The end of the results that a size limit keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ResultPosition {
     /// Keep the first results.
@@ -55,7 +55,7 @@ impl Options {
         Self::default()
     }
 
-    /// Sets the field that holds the event time (default `@timestamp`): an
+    /// Sets the field that contains the event time (default `@timestamp`): an
     /// ISO 8601 string, epoch milliseconds as a number, or epoch
     /// milliseconds as a string with an optional fraction.
     pub fn timestamp_field(mut self, field: &str) -> Self {
@@ -79,7 +79,7 @@ impl Options {
         self
     }
 
-    /// Sets the field that holds the event category (default
+    /// Sets the field that contains the event category (default
     /// `event.category`).
     pub fn event_category_field(mut self, field: &str) -> Self {
         self.event_category_field = field.to_string();

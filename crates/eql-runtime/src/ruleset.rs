@@ -32,7 +32,7 @@ impl RuleSource {
     }
 }
 
-/// Why a rule failed to compile.
+/// The reason a rule failed to compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleErrorKind {
     /// A syntax error.
@@ -53,7 +53,7 @@ pub struct RuleError {
     pub rule_name: String,
     /// The query text, for rendering.
     pub query: String,
-    /// What went wrong.
+    /// The failure.
     pub kind: RuleErrorKind,
 }
 
@@ -152,7 +152,7 @@ pub(crate) struct Inner {
     pub options: Options,
     pub category_slot: Slot,
     pub tiebreaker_slot: Option<Slot>,
-    /// How the reader treats each slot, indexed by slot.
+    /// The reader's treatment of each slot, indexed by slot.
     pub slot_specs: Vec<SlotSpec>,
     /// Every filter of every rule, found by category.
     pub filter_index: FilterIndex,

@@ -28,7 +28,7 @@ pub(crate) type Key = SmallVec<[OwnedValue; 2]>;
 /// A completed sequence: its join keys and its events in stage order.
 pub(crate) type Completed = (Vec<OwnedValue>, Vec<MatchEvent>);
 
-/// How often, in events, stale partial sequences are swept.
+/// The interval, in events, between sweeps of stale partial sequences.
 const SWEEP_INTERVAL: u64 = 4096;
 
 #[derive(Debug, Clone)]
@@ -94,7 +94,7 @@ impl SequenceState {
     }
 
     /// Processes one event that matched at least one of the rule's filters;
-    /// `hits[f]` tells whether filter `f` matched it. Events that match
+    /// `hits[f]` is true when filter `f` matched it. Events that match
     /// none need not be pushed: they cannot change the state.
     pub fn push(&mut self, event: &Arc<Event>, hits: &[bool], out: &mut Vec<Completed>) {
         let Some(ts) = event.timestamp else {

@@ -10,7 +10,7 @@ use eql_compiler::{
 };
 use smallvec::SmallVec;
 
-/// The most value combinations one leaf test tries when the fields it
+/// The maximum number of value combinations one leaf test tries when the fields it
 /// reads hold arrays; further combinations are not tried.
 const MAX_COMBINATIONS: usize = 4096;
 
