@@ -86,6 +86,11 @@ struct Args {
     /// inputs already in time order that are too large to hold in memory.
     #[arg(long)]
     stream: bool,
+
+    /// With --stream, how many milliseconds of event time an event may arrive late and still
+    /// be processed in order; events are held that long before they run.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    reorder_window: u64,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -262,6 +267,7 @@ fn options(args: &Args) -> Result<Options, String> {
         .max_samples_per_key(args.max_samples_per_key as usize)
         .max_pending_per_stage(args.max_pending_per_stage as usize)
         .nanosecond_timestamps(args.nanosecond_timestamps)
+        .reorder_window_ms(args.reorder_window)
         .schema(schema))
 }
 
@@ -457,7 +463,7 @@ fn print_summary(
     }
     if stats.out_of_order > 0 {
         eprintln!(
-            "hunt: {} event(s) arrived out of time order; sequences may miss them (drop --stream to sort)",
+            "hunt: {} event(s) arrived out of time order; sequences may miss them (drop --stream to sort, or set --reorder-window)",
             stats.out_of_order
         );
     }

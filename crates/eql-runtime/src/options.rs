@@ -23,6 +23,7 @@ pub struct Options {
     pub(crate) result_position: ResultPosition,
     pub(crate) max_samples_per_key: usize,
     pub(crate) nanosecond_timestamps: bool,
+    pub(crate) reorder_window: i64,
     pub(crate) nest_limit: usize,
     pub(crate) max_pending_per_stage: usize,
     pub(crate) max_key_combinations: usize,
@@ -40,6 +41,7 @@ impl Default for Options {
             result_position: ResultPosition::Tail,
             max_samples_per_key: 1,
             nanosecond_timestamps: false,
+            reorder_window: 0,
             nest_limit: eql_parser::DEFAULT_NEST_LIMIT,
             max_pending_per_stage: 100_000,
             max_key_combinations: 64,
@@ -69,6 +71,19 @@ impl Options {
     /// them). A schema that maps the timestamp field decides instead.
     pub fn nanosecond_timestamps(mut self, keep: bool) -> Self {
         self.nanosecond_timestamps = keep;
+        self
+    }
+
+    /// Sets how late, in milliseconds of event time, a pushed event may
+    /// arrive and still be processed in order (default 0: sessions expect
+    /// events in time order). A session holds each event until it has seen
+    /// an event this much newer, then releases held events by timestamp,
+    /// tiebreaker and arrival; `flush` releases the rest. Results are
+    /// delayed by up to the window.
+    pub fn reorder_window_ms(mut self, millis: u64) -> Self {
+        self.reorder_window = i64::try_from(millis)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1_000_000);
         self
     }
 

@@ -82,6 +82,34 @@ pub struct Session {
     missing_event_rules: Vec<usize>,
     last_timestamp: Option<i64>,
     stats: SessionStats,
+    /// Events held back by the reorder window, oldest first.
+    reorder: std::collections::BinaryHeap<std::cmp::Reverse<Held>>,
+    /// The newest timestamp pushed, for the reorder window.
+    newest_pushed: Option<i64>,
+}
+
+/// An event held by the reorder window, ordered as Elasticsearch orders
+/// events.
+struct Held(Event);
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        compare_events(&self.0, &other.0).is_eq()
+    }
+}
+
+impl Eq for Held {}
+
+impl PartialOrd for Held {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Held {
+    fn cmp(&self, other: &Self) -> Ordering {
+        compare_events(&self.0, &other.0)
+    }
 }
 
 impl Session {
@@ -123,6 +151,8 @@ impl Session {
             missing_event_rules,
             last_timestamp: None,
             stats: SessionStats::default(),
+            reorder: std::collections::BinaryHeap::new(),
+            newest_pushed: None,
         }
     }
 
@@ -142,7 +172,9 @@ impl Session {
 
     /// Processes one event and appends the results it completes to `out`.
     ///
-    /// The event must come from a reader of this session's rule set
+    /// With a reorder window ([`Options::reorder_window_ms`](crate::Options::reorder_window_ms)),
+    /// the event may be held and processed by a later push or by
+    /// [`Session::flush`]. The event must come from a reader of this session's rule set
     /// ([`RuleSet::reader`]): slots are numbered per rule set.
     ///
     /// # Panics
@@ -155,6 +187,27 @@ impl Session {
             self.rules.inner.fields.len(),
             "the event was read by another rule set's reader; read it with this rule set's reader"
         );
+        let window = self.rules.inner.options.reorder_window;
+        let Some(ts) = event.timestamp.filter(|_| window > 0) else {
+            self.process(event, out);
+            return;
+        };
+        self.newest_pushed = Some(self.newest_pushed.map_or(ts, |n| n.max(ts)));
+        self.reorder.push(std::cmp::Reverse(Held(event)));
+        let release_before = self.newest_pushed.unwrap_or(ts).saturating_sub(window);
+        while let Some(std::cmp::Reverse(held)) = self.reorder.peek() {
+            if held.0.timestamp.is_some_and(|t| t > release_before) {
+                break;
+            }
+            let Some(std::cmp::Reverse(Held(event))) = self.reorder.pop() else {
+                break;
+            };
+            self.process(event, out);
+        }
+    }
+
+    /// Runs every rule on one event, in the order events are released.
+    fn process(&mut self, event: Event, out: &mut Vec<Match>) {
         self.stats.events += 1;
         if let (Some(last), Some(ts)) = (self.last_timestamp, event.timestamp) {
             if ts < last {
@@ -231,6 +284,9 @@ impl Session {
     /// the session for a new stream. The counters of [`Session::stats`]
     /// keep counting across streams.
     pub fn flush(&mut self, out: &mut Vec<Match>) {
+        while let Some(std::cmp::Reverse(Held(event))) = self.reorder.pop() {
+            self.process(event, out);
+        }
         let max_samples = self.rules.inner.options.max_samples_per_key;
         for (index, state) in self.states.iter_mut().enumerate() {
             let limiter = &mut self.limiters[index];
