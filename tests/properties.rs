@@ -1,7 +1,7 @@
 //! Property tests: invariants that must hold for any input, checked on
 //! generated events.
 
-use eql::{MatchEvent, Options, RuleSet, RuleSource};
+use eql::{Options, RuleSet, RuleSource};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -48,20 +48,7 @@ fn event_strategy() -> impl Strategy<Value = Value> {
 
 /// Returns each result as its rule and the input positions of its events.
 fn summarize(matches: &[eql::Match]) -> Vec<(usize, Vec<Option<u64>>)> {
-    matches
-        .iter()
-        .map(|m| {
-            let positions = m
-                .events
-                .iter()
-                .map(|e| match e {
-                    MatchEvent::Event(event) => Some(event.seq),
-                    MatchEvent::Missing => None,
-                })
-                .collect();
-            (m.rule, positions)
-        })
-        .collect()
+    matches.iter().map(|m| (m.rule, m.positions())).collect()
 }
 
 fn all_rules() -> RuleSet {

@@ -9,7 +9,7 @@ mod common;
 
 use common::shared_path;
 use eql::rules::LoadReport;
-use eql::{MatchEvent, Options, RuleSet, RuleSource};
+use eql::{Options, RuleSet, RuleSource};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -29,17 +29,7 @@ fn results(rules: &RuleSet, documents: &[(serde_json::Value, Arc<str>)]) -> Vec<
     let mut found: Vec<Found> = rules
         .run_batch(events)
         .into_iter()
-        .map(|m| {
-            let positions = m
-                .events
-                .iter()
-                .map(|e| match e {
-                    MatchEvent::Event(event) => Some(event.seq),
-                    MatchEvent::Missing => None,
-                })
-                .collect();
-            (rules.rules()[m.rule].id.clone(), positions)
-        })
+        .map(|m| (rules.rules()[m.rule].id.clone(), m.positions()))
         .collect();
     found.sort();
     found

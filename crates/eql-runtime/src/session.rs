@@ -42,6 +42,17 @@ pub struct Match {
     pub events: Vec<MatchEvent>,
 }
 
+impl Match {
+    /// Returns the input position ([`Event::seq`]) of each event of the
+    /// match, `None` for a missing-event stage.
+    pub fn positions(&self) -> Vec<Option<u64>> {
+        self.events
+            .iter()
+            .map(|e| e.event().map(|event| event.seq))
+            .collect()
+    }
+}
+
 /// Counters of one session.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionStats {

@@ -1,7 +1,7 @@
 //! Elasticsearch EQL semantics that the reference rule depends on, checked
 //! end to end: text in, matched event positions out.
 
-use eql_runtime::{MatchEvent, Options, RuleSet};
+use eql_runtime::{Options, RuleSet};
 use serde_json::{json, Value};
 
 /// Runs `query` over `events` (JSON objects) and returns, per match, the
@@ -15,16 +15,8 @@ fn run_with(query: &str, events: &[Value], options: Options) -> Vec<Vec<Option<u
         .collect();
     rules
         .run_batch(events)
-        .into_iter()
-        .map(|m| {
-            m.events
-                .iter()
-                .map(|e| match e {
-                    MatchEvent::Event(e) => Some(e.seq),
-                    MatchEvent::Missing => None,
-                })
-                .collect()
-        })
+        .iter()
+        .map(|m| m.positions())
         .collect()
 }
 
