@@ -82,13 +82,13 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     schema: Option<PathBuf>,
 
-    /// Process events in input order as they are read, without sorting them first; for
-    /// inputs already in time order that are too large to hold in memory.
+    /// Process events in input order as they are read, without sorting them first. Use it
+    /// for inputs already in time order that are too large to hold in memory.
     #[arg(long)]
     stream: bool,
 
     /// With --stream, how many milliseconds of event time an event may arrive late and still
-    /// be processed in order; events are held that long before they run.
+    /// be processed in order. Events wait that long before they run.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     reorder_window: u64,
 }

@@ -21,8 +21,8 @@ pub struct LoadedRule {
     /// starts.
     pub query_start: (usize, usize),
     /// The query as written in the file, when it differs from the decoded
-    /// query (escapes in a TOML basic string, or CRLF line ends); used to
-    /// map error positions back to the file.
+    /// query because of escapes in a TOML basic string or CRLF line ends.
+    /// Error positions are mapped back to the file through it.
     pub query_as_written: Option<String>,
     /// True when the query is a TOML basic string (`"..."` or `"""..."""`),
     /// whose backslashes are escapes; false for literal strings (`'''`).

@@ -7,7 +7,7 @@
 //! order, with `null` for a missing-event stage. A query that must be
 //! rejected expects `{"error": "..."}`. The cases come from reports of
 //! surprising behaviour in Elasticsearch and other EQL engines, so they pin
-//! the answers Elasticsearch gives.
+//! the results Elasticsearch returns.
 //!
 //! Cases that fail today are listed in `tests/cases-known-failures.txt`,
 //! one case id per line. The test fails both on a new failure and on a
@@ -142,7 +142,7 @@ fn add_fields(schema: &mut Schema, prefix: &str, value: &Value) {
         Value::Null => {}
         Value::String(_) if prefix == TIMESTAMP_FIELD => schema.insert(prefix, FieldType::Date),
         // ECS maps address fields (`source.ip`, `destination.ip`) as `ip`;
-        // a string that parses as an address stands in for that mapping.
+        // a string that parses as an address is mapped that way.
         Value::String(text) if text.parse::<std::net::IpAddr>().is_ok() => {
             insert_type(schema, prefix, FieldType::Ip)
         }

@@ -12,7 +12,7 @@ use eql_parser::ast::{
     Category, EventFilter, ExprKind, FieldRef, Literal, Pipe, Query, Stage, Statement,
 };
 
-/// The most repetitions `with runs=N` accepts, as in Elasticsearch.
+/// The maximum repetition count `with runs=N` accepts, as in Elasticsearch.
 pub const MAX_RUNS: u64 = 100;
 
 /// Compiles statements against a shared field table.

@@ -13,7 +13,7 @@ pub enum CompileErrorKind {
     WrongArity,
     /// An operand or argument of the wrong type.
     TypeMismatch,
-    /// A position that needs a constant holds a field or computed value.
+    /// A position that needs a constant contains a field or computed value.
     NotConstant,
     /// A comparison with fields on both sides.
     FieldComparison,
@@ -52,11 +52,11 @@ impl CompileErrorKind {
 /// A compile error: a kind, a message and the span it points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileError {
-    /// What kind of error.
+    /// The kind of error.
     pub kind: CompileErrorKind,
     /// The message, naming the offending text and the fix where one exists.
     pub message: String,
-    /// Where in the query text.
+    /// The place in the query text.
     pub span: Span,
 }
 

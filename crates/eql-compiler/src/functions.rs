@@ -293,10 +293,11 @@ pub fn utf16_len(s: &str) -> usize {
 /// already folded.
 ///
 /// Each character maps to the lower case of its upper case, one character
-/// for one, as Java's character-by-character case-insensitive comparison
-/// that Elasticsearch uses: `ς`, `σ` and `Σ` fold alike, and a character
-/// whose case mapping has several characters (`ß` to `SS`) keeps its first
-/// or stays.
+/// for one, as in the character-by-character comparison of Java that
+/// Elasticsearch uses. So `ς`, `σ` and `Σ` fold alike. A character whose
+/// upper case has several characters (`ß` to `SS`) stays itself, and only
+/// the first character of a longer lower case (`İ` to `i` and a dot) is
+/// kept.
 pub fn fold_case(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
         if s.bytes().any(|b| b.is_ascii_uppercase()) {

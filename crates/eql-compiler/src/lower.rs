@@ -463,12 +463,26 @@ impl Lowerer<'_> {
                 return Ok(boolean(fold(node)));
             }
         }
+        self.lower_comparison(op, left_node, right_node, right.span)
+            .map(boolean)
+    }
+
+    /// Lowers `left OP right` after the rewrites above, converting a
+    /// constant to the type of the field it is compared with and choosing
+    /// the comparison that the field type orders by.
+    fn lower_comparison(
+        &mut self,
+        op: CompareOp,
+        left_node: Node,
+        mut right_node: Node,
+        right_span: Span,
+    ) -> Result<Node, CompileError> {
         let field_type = match &left_node {
             Node::Field(slot) => self.slot_type(*slot),
             _ => None,
         };
         if let (Node::Field(slot), Node::Const(value)) = (&left_node, &right_node) {
-            let typed = self.typed_constant(*slot, value.clone(), right.span)?;
+            let typed = self.typed_constant(*slot, value.clone(), right_span)?;
             // An ip field equals a string as an address or a CIDR block, so
             // `==` is a CIDR match (which also ignores IPv6 spelling).
             if field_type == Some(FieldType::Ip)
@@ -480,11 +494,11 @@ impl Lowerer<'_> {
                     false,
                     vec![left_node, Node::Const(typed)],
                 );
-                return Ok(boolean(if op == CompareOp::NotEq {
+                return Ok(if op == CompareOp::NotEq {
                     Node::Not(Box::new(test))
                 } else {
                     test
-                }));
+                });
             }
             right_node = Node::Const(typed);
         }
@@ -510,11 +524,11 @@ impl Lowerer<'_> {
                 Box::new(right_node),
             ))
         };
-        Ok(boolean(if negate {
+        Ok(if negate {
             fold(Node::Not(Box::new(node)))
         } else {
             node
-        }))
+        })
     }
 
     fn pattern_match(

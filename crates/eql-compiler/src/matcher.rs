@@ -6,7 +6,7 @@ use crate::value::{OwnedValue, Value};
 use hashbrown::HashSet;
 use regex::Regex;
 
-/// How a matcher compares a value with its patterns.
+/// The comparison a matcher applies between a value and its patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchMode {
     /// `in`: exact, case-sensitive equality with any element.
@@ -14,7 +14,7 @@ pub enum MatchMode {
     /// `in~`: case-insensitive equality; `*` and `?` are literal.
     InInsensitive,
     /// `:`: case-insensitive equality, or a wildcard match when the pattern
-    /// holds `*` or `?`.
+    /// contains `*` or `?`.
     Colon,
     /// `like`: case-sensitive wildcard match.
     Like,

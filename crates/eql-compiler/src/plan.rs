@@ -64,7 +64,7 @@ pub struct SamplePlan {
     pub stages: Vec<StagePlan>,
 }
 
-/// What kind of query a statement is.
+/// The shape of a statement's query.
 #[derive(Debug, Clone)]
 pub enum QueryPlan {
     /// An event query; the filter index.

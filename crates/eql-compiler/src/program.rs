@@ -1,8 +1,8 @@
 //! Predicate bytecode: a flat instruction array that the runtime VM runs
 //! over one event.
 //!
-//! The VM has a value stack. Leaf tests push `Bool` or `Null`; `Not`,
-//! `And`, `Or` combine them with Kleene logic, and the jumps skip the right
+//! The VM has a value stack. Leaf tests push `Bool` or `Null`, and `Not`,
+//! `And`, `Or` combine them with Kleene logic. The jumps skip the right
 //! operand of `and`/`or` once the left one decides the result. A condition
 //! holds when the program leaves `Bool(true)` on the stack.
 //!
@@ -45,9 +45,9 @@ pub enum Order {
 /// One VM instruction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Instr {
-    /// Pushes the current value of a field: inside [`Instr::AnyOf`] the value
-    /// of the combination being tried, elsewhere the first value; null when
-    /// the field has no value.
+    /// Pushes the current value of a field. Inside [`Instr::AnyOf`] it is the
+    /// value of the combination being tried, elsewhere the first value, and
+    /// null when the field has no value.
     Load(Slot),
     /// Pushes a constant from the pool.
     Const(u32),
@@ -97,8 +97,8 @@ pub enum Instr {
     /// Pushes true when the field has no value.
     FieldIsNull(Slot),
     /// Runs the next `body_len` instructions once per combination of the
-    /// values of `slots`, then pushes true if any run gave true; otherwise
-    /// false when `term` is set or some run gave false, else null.
+    /// values of `slots`, then pushes true if any run gave true. Otherwise it
+    /// pushes false when `term` is set or some run gave false, else null.
     AnyOf {
         /// Start of the field list in [`Program::slot_lists`].
         slots_start: u32,

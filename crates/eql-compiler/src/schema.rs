@@ -77,10 +77,10 @@ impl FieldType {
     }
 
     /// Converts a value to this type the way Elasticsearch indexes a JSON
-    /// value into a field of it: a number in a keyword field is its text, a
-    /// numeric string in a numeric field is the number, `"true"` in a
-    /// boolean field is `true`. Values that do not convert stay as they
-    /// are; dates are converted elsewhere, with their format.
+    /// value into a field of it. A number in a keyword field becomes its
+    /// text, a numeric string in a numeric field the number, and `"true"` in
+    /// a boolean field `true`. Values that do not convert stay as they are.
+    /// Dates are converted elsewhere, with their format.
     pub fn coerce(self, value: OwnedValue) -> OwnedValue {
         match (self, value) {
             (
@@ -125,7 +125,7 @@ impl FieldType {
     }
 }
 
-/// What a mapping says about one field.
+/// The mapping of one field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldInfo {
     /// The field type.
@@ -181,7 +181,7 @@ impl Schema {
         self.field_info(dotted).map(|info| info.field_type)
     }
 
-    /// Returns what the mapping says about a field, following aliases.
+    /// Returns the mapping of a field, following aliases.
     pub fn field_info(&self, dotted: &str) -> Option<&FieldInfo> {
         let dotted = self.aliases.get(dotted).map_or(dotted, String::as_str);
         self.types.get(dotted)

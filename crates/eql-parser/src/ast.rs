@@ -214,9 +214,9 @@ impl FieldRef {
 /// An expression with its span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
-    /// What the expression is.
+    /// The kind of expression.
     pub kind: ExprKind,
-    /// Where it was written.
+    /// The place it was written.
     pub span: Span,
 }
 
@@ -271,7 +271,7 @@ pub enum ArithOp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MatchOp {
     /// `:`: case-insensitive equality, or a wildcard match when the
-    /// pattern holds `*` or `?`.
+    /// pattern contains `*` or `?`.
     Colon,
     /// `like`: case-sensitive wildcard match.
     Like,

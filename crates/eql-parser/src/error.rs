@@ -9,9 +9,9 @@ use std::fmt;
 pub enum ParseErrorKind {
     /// A token other than the expected ones; the text lists what would fit.
     Unexpected {
-        /// What the parser expected, such as "`where`" or "an expression".
+        /// The expected token, such as "`where`" or "an expression".
         expected: String,
-        /// What it found, such as "`=`" or "end of input".
+        /// The token found instead, such as "`=`" or "end of input".
         found: String,
     },
     /// A string literal without its closing quote.
@@ -196,7 +196,8 @@ pub fn render_diagnostic(source: &str, span: Span, message: &str) -> String {
     )
 }
 
-/// The longest source line, in characters, that a diagnostic shows whole.
+/// The maximum length, in characters, of a source line that a diagnostic
+/// shows whole.
 const MAX_SHOWN_LINE: usize = 120;
 /// How many characters before the error a cut line keeps.
 const SHOWN_BEFORE_ERROR: usize = 40;

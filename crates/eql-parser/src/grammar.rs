@@ -10,11 +10,11 @@
 //! fitted at the furthest position the parser reached, which become the
 //! `expected` text of a [`ParseErrorKind::Unexpected`] error.
 //!
-//! The submodules follow the grammar's layers: [`lex`] skips whitespace and
-//! comments and matches words and punctuation, [`literal`] reads strings and
-//! numbers, [`expr`] handles operators and precedence, [`operand`] reads
-//! primaries and the predicates attached to them, and [`query`] handles
-//! event filters, sequences, samples and pipes.
+//! The submodules follow the grammar's layers. [`lex`] skips whitespace and
+//! comments and matches words and punctuation. [`literal`] reads strings and
+//! numbers. [`expr`] handles operators and precedence. [`operand`] reads
+//! primaries and the predicates attached to them. [`query`] handles event
+//! filters, sequences, samples and pipes.
 
 mod expr;
 mod lex;

@@ -19,7 +19,7 @@ pub type FieldValues = SmallVec<[OwnedValue; 1]>;
 pub struct Event {
     /// The values of all slots, slot after slot.
     values: Vec<OwnedValue>,
-    /// Where each slot's values end in `values`: slot `i` is
+    /// The end offset of each slot's values in `values`: slot `i` is
     /// `values[ends[i - 1]..ends[i]]`. Four bytes a slot keep events small
     /// when a large rule set reads hundreds of fields.
     ends: Vec<u32>,
@@ -145,9 +145,8 @@ impl PathLookup {
 }
 
 /// Adds the scalars of a value, flattening arrays. A null becomes the
-/// mapping's `null_value` when there is one and is dropped otherwise;
-/// objects have no scalar value and are skipped, as Elasticsearch cannot
-/// match them.
+/// mapping's `null_value` when there is one and is dropped otherwise.
+/// Objects are skipped because Elasticsearch cannot match them.
 fn push_scalars(value: &serde_json::Value, null_value: Option<&OwnedValue>, out: &mut FieldValues) {
     match value {
         serde_json::Value::Array(items) => {

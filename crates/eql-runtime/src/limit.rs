@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 /// limit first (of the kind of the first pipe, or of the result position
 /// when there is no pipe), then each pipe. When every limit is a head, the
 /// limiter passes results through until the smallest count is reached;
-/// otherwise it holds them back until [`Limiter::flush`].
+/// otherwise it keeps them back until [`Limiter::flush`].
 #[derive(Debug)]
 pub(crate) struct Limiter {
     ops: Vec<Limit>,

@@ -76,9 +76,9 @@ impl Options {
 
     /// Sets how late, in milliseconds of event time, a pushed event may
     /// arrive and still be processed in order (default 0: sessions expect
-    /// events in time order). A session holds each event until it has seen
-    /// an event this much newer, then releases held events by timestamp,
-    /// tiebreaker and arrival; `flush` releases the rest. Results are
+    /// events in time order). A session keeps each event until it has seen
+    /// an event this much newer, then releases kept events by timestamp,
+    /// tiebreaker and arrival. `flush` releases the rest. Results are
     /// delayed by up to the window.
     pub fn reorder_window_ms(mut self, millis: u64) -> Self {
         self.reorder_window = i64::try_from(millis)

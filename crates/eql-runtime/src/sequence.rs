@@ -9,10 +9,10 @@
 //!
 //! Missing-event stages (`![ ... ]`) are not part of the chain. The machine
 //! records when events matching them occur, per join key, and checks each
-//! complete candidate against that history: a matching event strictly
-//! between two positive events rejects it, and leading or trailing hits
-//! reject it when no `maxspan` window can hold the positive events
-//! without them.
+//! complete candidate against that history. A matching event strictly
+//! between two positive events rejects it. Leading or trailing hits reject
+//! it when no `maxspan` window can contain the positive events without
+//! them.
 
 use crate::event::Event;
 use crate::options::Options;

@@ -229,26 +229,7 @@ impl Session {
             self.last_timestamp = event.timestamp.max(self.last_timestamp);
         }
         let event = Arc::new(event);
-        let inner = &self.rules.inner;
-        let index = &inner.filter_index;
-        // Only the filters of the event's categories (and `any`) can match;
-        // a rule none of whose filters matched has nothing to do.
-        index.candidates(event.values(inner.category_slot), &mut self.candidates);
-        self.touched.clear();
-        for &id in &self.candidates {
-            let (rule, filter) = index.filters[id];
-            if self.limiters[rule].is_done() {
-                continue;
-            }
-            let program = &inner.rules[rule].compiled.filters[filter].program;
-            if evaluate(program, &event) == Truth::True {
-                if !self.filter_hits[rule].contains(&true) {
-                    self.touched.push(rule);
-                }
-                self.filter_hits[rule][filter] = true;
-            }
-        }
-        self.touched.sort_unstable();
+        self.run_filters(&event);
         // A sequence waiting out a missing-event window needs the time of
         // every event, matched or not, to release its candidates.
         for &rule in &self.missing_event_rules {
@@ -284,11 +265,37 @@ impl Session {
                     offer_all(limiter, index, completed, date_keys, false, out);
                 }
                 RuleState::Sample(state) => {
-                    state.push(&event, hits, inner.options.max_key_combinations);
+                    let max_keys = self.rules.inner.options.max_key_combinations;
+                    state.push(&event, hits, max_keys);
                 }
             }
             hits.fill(false);
         }
+    }
+
+    /// Runs the filters that can match the event and records which rules
+    /// had a filter match in `touched`, in rule order.
+    fn run_filters(&mut self, event: &Event) {
+        let inner = &self.rules.inner;
+        let index = &inner.filter_index;
+        // Only the filters of the event's categories (and `any`) can match,
+        // and a rule none of whose filters matched has nothing to do.
+        index.candidates(event.values(inner.category_slot), &mut self.candidates);
+        self.touched.clear();
+        for &id in &self.candidates {
+            let (rule, filter) = index.filters[id];
+            if self.limiters[rule].is_done() {
+                continue;
+            }
+            let program = &inner.rules[rule].compiled.filters[filter].program;
+            if evaluate(program, event) == Truth::True {
+                if !self.filter_hits[rule].contains(&true) {
+                    self.touched.push(rule);
+                }
+                self.filter_hits[rule][filter] = true;
+            }
+        }
+        self.touched.sort_unstable();
     }
 
     /// Ends the stream: appends every result still held back and resets
@@ -347,7 +354,7 @@ impl RuleSet {
     /// Returns true when some filter of some rule matches the event.
     ///
     /// Only such events can take part in a result, so a caller that
-    /// collects a batch may drop the others early to save memory; the
+    /// collects a batch may drop the others early to save memory. The
     /// results stay the same.
     pub fn is_relevant(&self, event: &Event) -> bool {
         let inner = &self.inner;
